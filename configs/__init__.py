@@ -1,0 +1,1 @@
+"""Configuration files shipped with copydesk (default.yaml, strict.yaml)."""

@@ -1,0 +1,202 @@
+"""The incremental cache: results that need not be computed again when a document has not changed.
+
+One SQLite file in the cache directory (default ``.copydesk_cache/``). Keys are
+content hashes: the document's id and text, the check's code, options and
+severity, and the copydesk version, so a stale entry is simply never hit. Every
+value carries a checksum; an entry that fails it, or a database that cannot be
+read, is dropped and rebuilt, never trusted.
+
+Two users: the runner caches per-document check findings, and shared analyses
+may cache per-document intermediate results (signatures, term counts) through
+``corpus.cache`` with :meth:`Cache.get_many` / :meth:`Cache.put_many`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from .model import Finding, Related, Severity, Span
+
+DEFAULT_DIR = ".copydesk_cache"
+#: entries not used for this long are pruned at the end of a run
+MAX_AGE_S = 14 * 24 * 3600
+_SCHEMA = "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL, used REAL NOT NULL)"
+
+
+def digest(*parts: str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x1f")
+    return h.hexdigest()
+
+
+class Cache:
+    """A key-value store of JSON values with checksums, in one SQLite file."""
+
+    def __init__(self, directory: str | Path, version: str):
+        self.directory = Path(directory)
+        self.version = version
+        self.hits = 0
+        self.misses = 0
+        self._now = time.time()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._path = self.directory / "cache.sqlite"
+        (self.directory / "CACHEDIR.TAG").write_text(
+            "Signature: 8a477f597d28d172789f06886806bc55\n# copydesk's cache; safe to delete.\n"
+        ) if not (self.directory / "CACHEDIR.TAG").exists() else None
+        (self.directory / ".gitignore").write_text("*\n") if not (self.directory / ".gitignore").exists() else None
+        self._db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            db = sqlite3.connect(self._path, timeout=30)
+            db.execute(_SCHEMA)
+            db.execute("SELECT count(*) FROM entries LIMIT 1").fetchone()
+            return db
+        except sqlite3.DatabaseError:
+            # corrupt file: start again rather than trust any of it
+            try:
+                db.close()
+            except Exception:  # noqa: BLE001
+                pass
+            self._path.unlink(missing_ok=True)
+            db = sqlite3.connect(self._path, timeout=30)
+            db.execute(_SCHEMA)
+            return db
+
+    def _key(self, namespace: str, key: str) -> str:
+        return digest(self.version, namespace, key)
+
+    def get_many(self, namespace: str, keys: Iterable[str]) -> dict[str, Any]:
+        """Cached values for those ``keys`` that have one (and pass their checksum)."""
+        wanted = {self._key(namespace, k): k for k in keys}
+        found: dict[str, Any] = {}
+        bad: list[str] = []
+        items = list(wanted)
+        try:
+            for begin in range(0, len(items), 500):
+                batch = items[begin : begin + 500]
+                marks = ",".join("?" * len(batch))
+                for db_key, raw in self._db.execute(f"SELECT key, value FROM entries WHERE key IN ({marks})", batch):
+                    value = _unseal(raw)
+                    if value is _BAD:
+                        bad.append(db_key)
+                    else:
+                        found[wanted[db_key]] = value
+            if found:
+                used = [(self._now, self._key(namespace, k)) for k in found]
+                self._db.executemany("UPDATE entries SET used = ? WHERE key = ?", used)
+            if bad:
+                self._db.executemany("DELETE FROM entries WHERE key = ?", [(k,) for k in bad])
+        except sqlite3.DatabaseError:
+            self._reset()
+            return {}
+        self.hits += len(found)
+        self.misses += len(wanted) - len(found)
+        return found
+
+    def put_many(self, namespace: str, values: Mapping[str, Any]) -> None:
+        rows = [(self._key(namespace, k), _seal(v), self._now) for k, v in values.items()]
+        try:
+            self._db.executemany("INSERT OR REPLACE INTO entries (key, value, used) VALUES (?, ?, ?)", rows)
+        except sqlite3.DatabaseError:
+            self._reset()
+
+    def _reset(self) -> None:
+        try:
+            self._db.close()
+        except Exception:  # noqa: BLE001
+            pass
+        self._path.unlink(missing_ok=True)
+        self._db = self._open()
+
+    def close(self) -> None:
+        try:
+            self._db.execute("DELETE FROM entries WHERE used < ?", (self._now - MAX_AGE_S,))
+            self._db.commit()
+            self._db.close()
+        except sqlite3.DatabaseError:
+            pass
+
+
+_BAD = object()
+
+
+def _seal(value: Any) -> str:
+    body = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()[:16] + body
+
+
+def _unseal(raw: Any) -> Any:
+    if not isinstance(raw, str) or len(raw) < 16:
+        return _BAD
+    check, body = raw[:16], raw[16:]
+    if hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()[:16] != check:
+        return _BAD
+    try:
+        return json.loads(body)
+    except ValueError:
+        return _BAD
+
+
+@lru_cache(maxsize=None)
+def _folder_digest(folder: str) -> str:
+    h = hashlib.sha256()
+    for path in sorted(Path(folder).iterdir()):
+        if path.suffix in (".py", ".tsv", ".yaml", ".yml", ".json", ".txt") and path.is_file():
+            h.update(path.name.encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def code_version(cls: type) -> str:
+    """A digest of the source folder of ``cls``'s module (its code and data files).
+
+    Part of every cache key, so that editing a check (an editable install, a local
+    plugin) never serves results of the old code.
+    """
+    import inspect
+
+    try:
+        source = inspect.getsourcefile(cls)
+    except TypeError:
+        source = None
+    if not source:
+        return ""
+    return _folder_digest(str(Path(source).resolve().parent))
+
+
+# ------------------------------------------------------------- findings as JSON
+
+
+def _span(span: Span | None) -> list[int] | None:
+    return None if span is None else [span.start, span.end]
+
+
+def finding_to_json(finding: Finding) -> dict[str, Any]:
+    from .report import _jsonable
+
+    return {
+        "code": finding.code, "check": finding.check, "category": finding.category,
+        "severity": str(finding.severity), "message": finding.message, "document": finding.document,
+        "span": _span(finding.span),
+        "related": [[r.document, _span(r.span), r.similarity] for r in finding.related],
+        "suggestion": finding.suggestion, "data": _jsonable(dict(finding.data)), "anchor": finding.anchor,
+    }
+
+
+def finding_from_json(data: Mapping[str, Any]) -> Finding:
+    return Finding(
+        code=data["code"], check=data["check"], category=data["category"],
+        severity=Severity.parse(data["severity"]), message=data["message"], document=data["document"],
+        span=None if data["span"] is None else Span(*data["span"]),
+        related=tuple(Related(d, None if s is None else Span(*s), sim) for d, s, sim in data["related"]),
+        suggestion=data["suggestion"], data=data["data"], anchor=data["anchor"],
+    )

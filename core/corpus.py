@@ -1,0 +1,121 @@
+"""The corpus as checks see it, and shared corpus analyses.
+
+Shared analyses work like pytest fixtures: a plugin registers an
+:class:`Analysis` under a name (hook ``copydesk_register_analyses``); a check asks
+for it with ``corpus.analysis("name")``; the first ask computes it, later asks in
+the same run get the same object.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, ClassVar, Iterable, Iterator, Mapping, Sequence, TypeVar
+
+from .checks import NO_OPTIONS, with_defaults
+from .errors import UsageError
+from .model import Document
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Analysis:
+    """A corpus-level computation shared by several checks, computed once per run.
+
+    Subclasses set ``name`` (kebab-case), ``options_schema`` (configured under
+    ``analyses: {name: {...}}`` in the config) and implement :meth:`compute`. The
+    result may be any object; document what it holds in the class docstring, since
+    other plugins read it.
+    """
+
+    name: ClassVar[str] = ""
+    options_schema: ClassVar[Mapping[str, Any]] = NO_OPTIONS
+    plugin: ClassVar[str] = ""
+
+    def __init__(self, options: Mapping[str, Any] | None = None):
+        self.options = with_defaults(self.options_schema, options or {})
+
+    def compute(self, corpus: "Corpus") -> Any:
+        raise NotImplementedError
+
+
+class Corpus:
+    """The loaded documents, sorted by id, with access to shared analyses."""
+
+    def __init__(
+        self,
+        documents: Sequence[Document],
+        analyses: Mapping[str, type[Analysis]] | None = None,
+        analysis_options: Mapping[str, Mapping[str, Any]] | None = None,
+        mapper: "Callable[[Callable[[T], R], Sequence[T]], list[R]] | None" = None,
+        cache: Any = None,
+    ):
+        self.documents: tuple[Document, ...] = tuple(sorted(documents, key=lambda d: d.id))
+        self._by_id = {doc.id: doc for doc in self.documents}
+        self._analysis_classes = dict(analyses or {})
+        self._analysis_options = dict(analysis_options or {})
+        self._results: dict[str, Any] = {}
+        self._computing: list[str] = []
+        self._mapper = mapper
+        #: the incremental cache (:class:`copydesk.cache.Cache`), or None with --no-cache.
+        #: Analyses may keep per-document results in it, keyed by ``doc.sha256``.
+        self.cache = cache
+        #: Seconds spent in each analysis, for the report's timing split.
+        self.analysis_seconds: dict[str, float] = {}
+
+    def __len__(self) -> int:
+        return len(self.documents)
+
+    def __iter__(self) -> Iterator[Document]:
+        return iter(self.documents)
+
+    def __getitem__(self, doc_id: str) -> Document:
+        return self._by_id[doc_id]
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._by_id
+
+    def get(self, doc_id: str) -> Document | None:
+        return self._by_id.get(doc_id)
+
+    @property
+    def analysis_names(self) -> list[str]:
+        return sorted(self._analysis_classes)
+
+    def analysis(self, name: str) -> Any:
+        """The shared analysis ``name``, computed on first request and cached."""
+        if name in self._results:
+            return self._results[name]
+        if name not in self._analysis_classes:
+            known = ", ".join(self.analysis_names) or "none"
+            raise KeyError(f"no shared analysis named {name!r} (registered: {known})")
+        if name in self._computing:
+            chain = " -> ".join(self._computing + [name])
+            raise RuntimeError(f"shared analyses depend on each other in a cycle: {chain}")
+        self._computing.append(name)
+        started = time.perf_counter()
+        try:
+            analysis = self._analysis_classes[name](self._analysis_options.get(name, {}))
+            result = analysis.compute(self)
+        finally:
+            self._computing.pop()
+        self.analysis_seconds[name] = time.perf_counter() - started
+        self._results[name] = result
+        return result
+
+    def map(self, func: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        """``[func(x) for x in items]``, spread over worker processes with ``--jobs``.
+
+        ``func`` must be a picklable module-level function. Results keep the order
+        of ``items``.
+        """
+        if self._mapper is None:
+            return [func(item) for item in items]
+        return self._mapper(func, items)
+
+
+def require_documents(documents: Iterable[Document], where: str) -> list[Document]:
+    docs = list(documents)
+    if not docs:
+        raise UsageError(f"{where}: the corpus has no documents (check the path and corpus.include)")
+    return docs

@@ -1,0 +1,191 @@
+"""The data model: documents, spans, findings.
+
+Plain dataclasses with no behaviour beyond derived views of the text. Offsets are
+Unicode code points into the document text as read, half-open ``[start, end)``.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:
+    from .text import Paragraph, Quotation, Sentence, Token
+
+
+class Severity(enum.IntEnum):
+    """How serious a finding is; ordered so that ``fail_on`` can compare."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, value: "str | Severity") -> "Severity":
+        if isinstance(value, Severity):
+            return value
+        try:
+            return cls[str(value).upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {value!r} (use error, warning or info)") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A half-open range ``[start, end)`` of code points in a document's text."""
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.start <= self.end):
+            raise ValueError(f"bad span [{self.start}, {self.end})")
+
+    def __len__(self) -> int:
+        return self.end - self.start
+
+    def overlaps(self, other: "Span") -> bool:
+        return self.start < other.end and other.start < self.end
+
+    def contains(self, other: "Span") -> bool:
+        return self.start <= other.start and other.end <= self.end
+
+
+@dataclass(frozen=True)
+class Document:
+    """One text of the corpus.
+
+    ``id`` is the path relative to the corpus root with ``/`` separators, or the
+    record id for JSONL. The text views (``paragraphs``, ``sentences``,
+    ``quotations``, ``tokens``) are computed on first use and shared by all checks.
+    """
+
+    id: str
+    text: str
+    source: str = ""
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def sha256(self) -> str:
+        """Hex SHA-256 of the text (UTF-8): the document's identity in reports and caches."""
+        import hashlib
+
+        return hashlib.sha256(self.text.encode("utf-8", "surrogatepass")).hexdigest()
+
+    @cached_property
+    def paragraphs(self) -> "tuple[Paragraph, ...]":
+        from .text import split_paragraphs
+
+        return split_paragraphs(self.text)
+
+    @cached_property
+    def sentences(self) -> "tuple[Sentence, ...]":
+        from .text import split_sentences
+
+        return split_sentences(self.text, self.paragraphs)
+
+    @cached_property
+    def quotations(self) -> "tuple[Quotation, ...]":
+        from .text import find_quotations
+
+        return find_quotations(self.text)
+
+    @cached_property
+    def tokens(self) -> "tuple[Token, ...]":
+        from .text import tokenize
+
+        return tokenize(self.text)
+
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        starts = [0]
+        text = self.text
+        pos = text.find("\n")
+        while pos != -1:
+            starts.append(pos + 1)
+            pos = text.find("\n", pos + 1)
+        return starts
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        """1-based line and column (in code points) of a character offset."""
+        from bisect import bisect_right
+
+        starts = self._line_starts
+        index = bisect_right(starts, offset) - 1
+        return index + 1, offset - starts[index] + 1
+
+    def excerpt(self, span: Span | None, width: int = 160) -> str:
+        """The spanned text, shortened in the middle when longer than ``width``."""
+        if span is None:
+            text = self.text[:width]
+        else:
+            text = self.text[span.start : span.end]
+        text = " ".join(text.split())
+        if len(text) > width:
+            half = width // 2 - 2
+            text = text[:half] + " … " + text[-half:]
+        return text
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Document) and (self.id, self.text) == (other.id, other.text)
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """Another document (and optionally a span in it) that a finding refers to."""
+
+    document: str
+    span: Span | None = None
+    similarity: float | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found by a check, at a span of one document.
+
+    Checks build findings with :meth:`copydesk.Check.finding`, which fills in the
+    code, name, category and severity from the check.
+    """
+
+    code: str
+    check: str
+    category: str
+    severity: Severity
+    message: str
+    document: str
+    span: Span | None
+    related: tuple[Related, ...] = ()
+    suggestion: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+    # The text that anchors the fingerprint; by default the spanned text.
+    anchor: str | None = None
+
+    def sort_key(self) -> tuple:
+        start = self.span.start if self.span else -1
+        end = self.span.end if self.span else -1
+        return (self.document, start, end, self.code, self.message)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadProblem:
+    """A document that could not be loaded as text; the runner turns it into a finding.
+
+    ``code`` names the core check that reports it (``CD001`` undecodable,
+    ``CD003`` malformed record). ``offset`` is a byte or character offset into the
+    raw input where the problem was found, when known.
+    """
+
+    code: str
+    document: str
+    source: str
+    message: str
+    offset: int | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)

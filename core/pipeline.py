@@ -1,0 +1,192 @@
+"""One ``copydesk check`` run from configuration to report, independent of the CLI.
+
+plugins -> registry -> config pass two -> load corpus -> enabled checks ->
+``copydesk_run_checks`` -> load problems as findings -> suppression -> report.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from . import __version__
+from .cache import Cache
+from .checks import Check
+from .config import Config, validate_against_registry
+from .corpus import Corpus
+from .errors import CheckCrash, PluginError, UsageError
+from .loading import load_corpus
+from .manager import Registry, collect_registry, make_plugin_manager
+from .model import Document, Finding, LoadProblem, Related
+from .report import build_report, fails, fingerprints, validate_report
+from .runner import Session, default_jobs, make_mapper
+from .selection import enabled_checks, ignored_by_file, matches_any
+
+
+@dataclass
+class RunOutcome:
+    report: dict[str, Any]
+    session: Session
+    failed: bool
+
+
+def prepare(config: Config, extra_plugins: Sequence[Any] = ()) -> tuple[Any, Registry]:
+    """Plugin manager and registry for ``config``, with the config fully validated."""
+    pm = make_plugin_manager(
+        local_plugins=config.plugins,
+        disabled=config.disable_plugins,
+        base_dir=config.base_dir,
+        extra_plugins=extra_plugins,
+    )
+    registry = collect_registry(pm)
+    missing = [name for name in config.required_plugins if pm.get_plugin(name) is None]
+    if missing:
+        raise PluginError(
+            f"required_plugins: {', '.join(missing)} not installed (pip install it, or remove it from required_plugins)"
+        )
+    validate_against_registry(config.sources, registry)
+    pm.hook.copydesk_configure.call_historic(kwargs={"config": config})
+    return pm, registry
+
+
+def instantiate_checks(config: Config, registry: Registry) -> list[Check]:
+    checks = []
+    for cls in enabled_checks(registry, config.select, config.ignore):
+        missing = [name for name in cls.requires_analyses if name not in registry.analyses]
+        if missing:
+            raise UsageError(
+                f"check {cls.code} {cls.name} needs the shared analysis {missing[0]!r}, which no loaded plugin "
+                f"provides (is the plugin that registers it disabled?); ignore {cls.code} or enable that plugin"
+            )
+        settings = config.check_settings(cls.code, cls.name)
+        checks.append(cls(settings.options, settings.severity))
+    return checks
+
+
+def split_loaded(items: Sequence[Document | LoadProblem]) -> tuple[list[Document], list[LoadProblem]]:
+    """Documents and load problems; a repeated id becomes a ``CD004`` problem."""
+    documents: list[Document] = []
+    problems: list[LoadProblem] = []
+    first_source: dict[str, str] = {}
+    for item in items:
+        if isinstance(item, LoadProblem):
+            problems.append(item)
+            continue
+        if item.id in first_source:
+            problems.append(LoadProblem(
+                "CD004", item.id, item.source,
+                f"duplicate document id {item.id!r}: {item.source} repeats the id of {first_source[item.id]}; "
+                "only the first is checked",
+                None, {"first_source": first_source[item.id], "related": item.id},
+            ))
+            continue
+        first_source[item.id] = item.source
+        documents.append(item)
+    return documents, problems
+
+
+def problem_findings(problems: Sequence[LoadProblem], checks: Sequence[Check]) -> list[Finding]:
+    by_code = {check.code: check for check in checks}
+    findings = []
+    for problem in problems:
+        check = by_code.get(problem.code)
+        if check is None:
+            continue
+        data = dict(problem.data)
+        if problem.offset is not None:
+            data.setdefault("offset", problem.offset)
+        data.setdefault("source", problem.source)
+        related = [Related(problem.document)] if problem.code == "CD004" else []
+        findings.append(check.finding(problem.document, None, problem.message, data=data, related=related,
+                                      anchor=problem.source))
+    return findings
+
+
+def run(config: Config, *, jobs: int | None = None, extra_plugins: Sequence[Any] = (),
+        pm: Any = None, registry: Registry | None = None, progress: Any = None) -> RunOutcome:
+    started = time.time()
+    clock = time.perf_counter()
+    if pm is None or registry is None:
+        pm, registry = prepare(config, extra_plugins)
+    settings = config.corpus
+    items = load_corpus(settings.paths, settings, registry.loaders)
+    documents, problems = split_loaded(items)
+    if not documents and not problems:
+        raise UsageError(
+            f"{', '.join(settings.paths)}: empty corpus: no files match corpus.include "
+            f"({', '.join(settings.include)})"
+        )
+    if jobs is None:
+        jobs = config.jobs if config.jobs else 1
+    if jobs == 0:
+        jobs = default_jobs()
+    checks = instantiate_checks(config, registry)
+    session = Session(config=config, pm=pm, registry=registry, checks=checks, load_problems=problems, jobs=jobs,
+                      progress=progress)
+    pm.hook.copydesk_modify_documents(session=session, documents=documents)
+    cache = Cache(config.cache_dir, __version__) if config.cache_dir else None
+    session.corpus = Corpus(documents, registry.analyses, config.analysis_options(), make_mapper(jobs), cache)
+    pm.hook.copydesk_session_start(session=session)
+
+    try:
+        findings = list(pm.hook.copydesk_run_checks(session=session) or [])
+    finally:
+        if cache is not None:
+            cache.close()
+    findings.extend(problem_findings(problems, checks))
+    # fingerprints over every finding, kept or suppressed, so that suppressing one
+    # never renumbers another; suppression hooks (baselines) read them
+    ordered = sorted(findings, key=Finding.sort_key)
+    session.fingerprints = dict(zip(map(id, ordered), fingerprints(ordered, session.corpus)))
+    kept, suppressed = suppress(session, findings)
+
+    check_rows = [
+        {"code": c.code, "name": c.name, "category": c.category, "severity": str(c.effective_severity),
+         "plugin": c.plugin, "summary": c.summary(), "description": c.description(), "duration_s": round(session.check_seconds.get(c.code, 0.0), 4)}
+        for c in sorted(checks, key=lambda c: c.code)
+    ]
+    analysis_rows = [
+        {"name": name, "plugin": registry.analyses[name].plugin, "duration_s": round(seconds, 4)}
+        for name, seconds in sorted(session.corpus.analysis_seconds.items())
+    ]
+    report = build_report(
+        version=__version__, started_at=started, duration_s=time.perf_counter() - clock, jobs=jobs,
+        config_path=config.path, config_sha256=config.sha256, corpus=session.corpus,
+        paths=list(settings.paths), checks=check_rows, analyses=analysis_rows,
+        findings=kept, suppressed=suppressed, fail_on=config.fail_on, prints=session.fingerprints,
+    )
+    report["run"]["cache"] = {"enabled": cache is not None, "hits": cache.hits if cache else 0,
+                              "misses": cache.misses if cache else 0}
+    pm.hook.copydesk_modify_report(session=session, report=report)
+    problems_in_report = validate_report(report)
+    if problems_in_report:
+        raise CheckCrash("the report does not match its schema (a plugin bug?): " + "; ".join(problems_in_report[:5]))
+    return RunOutcome(report, session, fails(report["findings"], config.fail_on))
+
+
+def suppress(session: Session, findings: list[Finding]) -> tuple[list[Finding], list[tuple[Finding, str]]]:
+    """Split findings into kept and suppressed (with the reason)."""
+    config, registry, corpus = session.config, session.registry, session.corpus
+    per_file = config.per_file_ignores
+    kept: list[Finding] = []
+    suppressed: list[tuple[Finding, str]] = []
+    for finding in findings:
+        reason = None
+        glob = ignored_by_file(finding.document, finding.code, per_file, registry) if per_file else None
+        if glob is not None:
+            reason = f"per_file_ignores: {glob}"
+        if reason is None and corpus is not None:
+            document = corpus.get(finding.document)
+            record_ignores = document.metadata.get("copydesk_ignore") if document is not None else None
+            if isinstance(record_ignores, str):
+                record_ignores = [record_ignores]
+            if isinstance(record_ignores, list) and matches_any(finding.code, map(str, record_ignores), registry):
+                reason = "record field copydesk_ignore"
+        if reason is None:
+            reason = session.pm.hook.copydesk_suppress_finding(session=session, finding=finding)
+        if reason is None:
+            kept.append(finding)
+        else:
+            suppressed.append((finding, str(reason)))
+    return kept, suppressed

@@ -1,0 +1,191 @@
+"""The run: a :class:`Session` and the core's implementation of ``copydesk_run_checks``.
+
+Per-document checks run document by document (spread over worker processes with
+``--jobs``); corpus checks run after them, in code order, sharing analyses through
+the corpus. A check that raises stops the run with :class:`CheckCrash` (exit 3),
+naming the plugin, the check and the document.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from .checks import Check
+from .corpus import Corpus
+from .errors import CheckCrash
+from .hookspecs import hookimpl
+from .model import Document, Finding, LoadProblem
+
+if TYPE_CHECKING:
+    import pluggy
+
+    from .config import Config
+    from .manager import Registry
+
+
+@dataclass
+class Session:
+    """Everything one run works with; passed to the lifecycle hooks."""
+
+    config: "Config"
+    pm: "pluggy.PluginManager"
+    registry: "Registry"
+    checks: list[Check]
+    corpus: Corpus | None = None
+    load_problems: list[LoadProblem] = field(default_factory=list)
+    jobs: int = 1
+    #: seconds per check code, filled in by the runner
+    check_seconds: dict[str, float] = field(default_factory=dict)
+    started_at: float = field(default_factory=time.time)
+    #: free-form storage for plugins, keyed by plugin name
+    stash: dict[str, Any] = field(default_factory=dict)
+    #: called as progress(stage, done, total) while checks run (the CLI draws a bar)
+    progress: Callable[[str, int, int], None] | None = None
+    #: id(finding) -> fingerprint, set once all checks ran (before suppression)
+    fingerprints: dict[int, str] = field(default_factory=dict)
+
+    def fingerprint(self, finding: Finding) -> str:
+        """The finding's fingerprint, as the report will show it (valid from
+        ``copydesk_suppress_finding`` on)."""
+        return self.fingerprints[id(finding)]
+
+
+def check_crash(check: Check, document: str | None, exc: BaseException) -> CheckCrash:
+    where = f" on document {document!r}" if document else ""
+    return CheckCrash(
+        f"check {check.code} {check.name} (plugin {check.plugin!r}) raised{where}: "
+        f"{type(exc).__name__}: {exc} (rerun with --debug for the traceback)"
+    )
+
+
+def run_document_checks(checks: Sequence[Check], document: Document) -> list[Finding]:
+    """All per-document checks on one document (runs in a worker with --jobs)."""
+    findings: list[Finding] = []
+    for check in checks:
+        try:
+            findings.extend(check.check_document(document))
+        except Exception as exc:  # noqa: BLE001 - reported as an internal error, exit 3
+            raise check_crash(check, document.id, exc) from exc
+    return findings
+
+
+def _timed_document_checks(args: tuple[Sequence[Check], Document]) -> tuple[list[Finding], dict[str, float]]:
+    checks, document = args
+    seconds: dict[str, float] = {}
+    findings: list[Finding] = []
+    for check in checks:
+        started = time.perf_counter()
+        findings.extend(run_document_checks([check], document))
+        seconds[check.code] = time.perf_counter() - started
+    return findings, seconds
+
+
+def make_mapper(jobs: int) -> "Callable[[Callable, Sequence], list] | None":
+    """A parallel ``map`` over ``jobs`` processes, or None to run in this process."""
+    if jobs <= 1:
+        return None
+
+    def mapper(func: Callable, items: Sequence) -> list:
+        if len(items) < 2 * jobs:
+            return [func(item) for item in items]
+        chunksize = max(1, len(items) // (jobs * 8))
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            return list(pool.map(func, items, chunksize=chunksize))
+
+    return mapper
+
+
+def default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def _check_key(check: Check, document: Document) -> str:
+    import json
+
+    from .cache import code_version, digest
+
+    options = json.dumps(check.options, sort_keys=True, default=str)
+    kind = f"{type(check).__module__}.{type(check).__qualname__}"
+    return digest(document.id, document.sha256, check.code, kind, code_version(type(check)), options,
+                  str(check.effective_severity))
+
+
+def _cached_document_results(
+    corpus: Corpus, checks: Sequence[Check]
+) -> tuple[list[Finding], list[tuple[Sequence[Check], Document]]]:
+    """Findings the cache holds, and the (checks, document) work still to do."""
+    if corpus.cache is None:
+        return [], [(checks, doc) for doc in corpus.documents]
+    from .cache import finding_from_json
+
+    keys = {(doc.id, check.code): _check_key(check, doc) for doc in corpus.documents for check in checks}
+    hits = corpus.cache.get_many("document-check", keys.values())
+    findings: list[Finding] = []
+    work = []
+    for doc in corpus.documents:
+        missing = []
+        for check in checks:
+            stored = hits.get(keys[(doc.id, check.code)])
+            if stored is None:
+                missing.append(check)
+            else:
+                findings.extend(finding_from_json(item) for item in stored)
+        if missing:
+            work.append((missing, doc))
+    return findings, work
+
+
+def _store_document_results(corpus: Corpus, work: Sequence[tuple[Sequence[Check], Document]], results: list) -> None:
+    if corpus.cache is None:
+        return
+    from .cache import finding_to_json
+
+    values = {}
+    for (checks, doc), (doc_findings, _) in zip(work, results):
+        for check in checks:
+            values[_check_key(check, doc)] = [finding_to_json(f) for f in doc_findings if f.code == check.code]
+    corpus.cache.put_many("document-check", values)
+
+
+@hookimpl(trylast=True)
+def copydesk_run_checks(session: Session) -> list[Finding]:
+    corpus = session.corpus
+    assert corpus is not None
+    findings: list[Finding] = []
+    document_checks = [c for c in session.checks if c.scope() == "document"]
+    corpus_checks = [c for c in session.checks if c.scope() == "corpus"]
+
+    if document_checks:
+        cached, work = _cached_document_results(corpus, document_checks)
+        findings.extend(cached)
+        # in chunks, so that a progress bar can move; results keep document order
+        chunk = max(256, session.jobs * 256) if session.progress else len(work) or 1
+        for begin in range(0, len(work), chunk):
+            batch = work[begin : begin + chunk]
+            results = corpus.map(_timed_document_checks, batch)
+            _store_document_results(corpus, batch, results)
+            for doc_findings, seconds in results:
+                findings.extend(doc_findings)
+                for code, spent in seconds.items():
+                    session.check_seconds[code] = session.check_seconds.get(code, 0.0) + spent
+            if session.progress:
+                session.progress("documents", min(begin + chunk, len(work)), len(work))
+
+    for index, check in enumerate(sorted(corpus_checks, key=lambda c: c.code)):
+        if session.progress:
+            session.progress(f"corpus check {check.code}", index, len(corpus_checks))
+        started = time.perf_counter()
+        try:
+            findings.extend(check.check_corpus(corpus))
+        except CheckCrash:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise check_crash(check, None, exc) from exc
+        session.check_seconds[check.code] = session.check_seconds.get(check.code, 0.0) + (
+            time.perf_counter() - started
+        )
+    return findings

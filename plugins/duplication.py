@@ -1,0 +1,616 @@
+"""Duplication and text reuse (category ``duplication``, codes ``DUP0xx``).
+
+The shared analysis ``reuse`` (:class:`ReuseAnalysis`) finds, once per run, the
+near-duplicate pairs (MinHash + LSH candidates, verified on the real shingles),
+the passages pairs of documents share (seed and extend) and the pairs that tell
+the same story in other words (TF-IDF); DUP002-DUP004 report from it, and the
+translation and attribution checks read it too. See docs/duplication.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from array import array
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from copydesk import Analysis, Check, Related, Severity, Span, hookimpl
+from copydesk.plugins.dup_align import AlignedPassage, align, seed_positions, stem
+from copydesk.plugins.dup_batch import all_features, band_candidates, estimated_similarities
+from copydesk.plugins.dup_shingles import (
+    containment,
+    folded_words,
+    jaccard,
+    shingle_hashes,
+    words,
+)
+from copydesk.plugins.dup_story import StoryIndex
+
+_DASHES = re.compile(r"[\-\u2010-\u2015_/]+")
+_PUNCTUATION = re.compile(r"[^\w\s]+")
+_SPACES = re.compile(r"\s+")
+
+
+def normalized_fingerprint(text: str) -> str:
+    """A digest of the text after NFKC, case folding and folding of punctuation and spaces."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    # "U.S." and "US" fold alike; a dash separates words like a space does
+    folded = _PUNCTUATION.sub("", _DASHES.sub(" ", folded))
+    folded = _SPACES.sub(" ", folded).strip()
+    return hashlib.blake2b(folded.encode("utf-8"), digest_size=16).hexdigest()
+
+
+class ExactDuplicate(Check):
+    """Documents whose text is identical once case, Unicode forms, spacing and punctuation are folded.
+
+    Why it matters: an exact copy adds nothing to a corpus but weight: it skews
+    statistics, and in training data it is memorised.
+
+    Example: ``a.txt`` holds "The U.S. said on Monday..." and ``b.txt`` holds
+    "the US said on monday ..."; ``b.txt`` is reported as a copy of ``a.txt``. The
+    finding sits on every copy but the first by id.
+    """
+
+    code = "DUP001"
+    name = "exact-duplicate"
+    category = "duplication"
+    severity = Severity.ERROR
+
+    def check_corpus(self, corpus):
+        first_by_digest: dict[str, str] = {}
+        for document in corpus:  # sorted by id, so the first copy is the first by id
+            if not document.text.strip():
+                continue  # empty documents are CD002's business
+            digest = normalized_fingerprint(document.text)
+            original = first_by_digest.setdefault(digest, document.id)
+            if original != document.id:
+                yield self.finding(
+                    document,
+                    None,
+                    f"exact duplicate of {original} (identical after folding case, spacing and punctuation)",
+                    related=[Related(original, None, 1.0)],
+                    data={"original": original},
+                    anchor=original,
+                )
+
+
+# ------------------------------------------------------------- the reuse analysis
+
+
+@dataclass(frozen=True)
+class SimilarPair:
+    """Two linked documents (``a`` < ``b``) and how."""
+
+    a: str
+    b: str
+    kind: str  # "near-duplicate" | "reused-passage" | "same-story"
+    similarity: float
+    containment: float | None = None
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A passage that two documents share, as spans in both."""
+
+    a: str
+    a_span: Span
+    b: str
+    b_span: Span
+    verbatim_share: float
+
+    def flipped(self) -> "Passage":
+        return Passage(self.b, self.b_span, self.a, self.a_span, self.verbatim_share)
+
+
+@dataclass(frozen=True)
+class Cluster:
+    id: int
+    members: tuple[str, ...]
+    canonical: str
+
+
+@dataclass
+class ReuseAnalysis:
+    """Result of the ``reuse`` analysis; read it with ``corpus.analysis("reuse")``."""
+
+    near_duplicate_clusters: list[Cluster] = field(default_factory=list)
+    story_clusters: list[Cluster] = field(default_factory=list)
+    pairs: list[SimilarPair] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    #: words per shingle used for near-duplicates (DUP002 re-measures with it)
+    shingle_size: int = 2
+    _pairs_by_doc: dict[str, list[SimilarPair]] = field(default_factory=lambda: defaultdict(list))
+    _passages_by_pair: dict[tuple[str, str], list[Passage]] = field(default_factory=lambda: defaultdict(list))
+    _near_of: dict[str, Cluster] = field(default_factory=dict)
+    _story_of: dict[str, Cluster] = field(default_factory=dict)
+
+    def index(self) -> "ReuseAnalysis":
+        for pair in self.pairs:
+            self._pairs_by_doc[pair.a].append(pair)
+            self._pairs_by_doc[pair.b].append(pair)
+        for passage in self.passages:
+            self._passages_by_pair[(passage.a, passage.b)].append(passage)
+        for cluster in self.near_duplicate_clusters:
+            for member in cluster.members:
+                self._near_of[member] = cluster
+        for cluster in self.story_clusters:
+            for member in cluster.members:
+                self._story_of[member] = cluster
+        return self
+
+    def pairs_of(self, doc_id: str) -> list[SimilarPair]:
+        return list(self._pairs_by_doc.get(doc_id, ()))
+
+    def passages_between(self, a: str, b: str) -> list[Passage]:
+        """Passages shared by ``a`` and ``b``, oriented so that ``passage.a == a``."""
+        if (a, b) in self._passages_by_pair:
+            return list(self._passages_by_pair[(a, b)])
+        return [p.flipped() for p in self._passages_by_pair.get((b, a), ())]
+
+    def story_cluster_of(self, doc_id: str) -> Cluster | None:
+        return self._story_of.get(doc_id)
+
+    def near_duplicate_cluster_of(self, doc_id: str) -> Cluster | None:
+        return self._near_of.get(doc_id)
+
+    def linked(self, doc_id: str) -> list[tuple[str, str, float]]:
+        """(other document, kind, similarity) for every link of ``doc_id``."""
+        return [(p.b if p.a == doc_id else p.a, p.kind, p.similarity) for p in self.pairs_of(doc_id)]
+
+
+def _cached_features(corpus, docs: list, settings: tuple[int, int, int, int]) -> list[tuple[bytes, bytes]]:
+    """Per-document features, from the incremental cache where the text is unchanged."""
+    import base64
+
+    cache = corpus.cache
+    keys = [f"{d.sha256}:{settings}" for d in docs]
+    stored = cache.get_many("reuse-features/1", keys) if cache is not None else {}
+    todo = [index for index, key in enumerate(keys) if key not in stored]
+    computed = all_features(corpus.map, [docs[i].text for i in todo], settings)
+    fresh = dict(zip(todo, computed))
+    if cache is not None and fresh:
+        cache.put_many("reuse-features/1", {
+            keys[i]: [base64.b64encode(sig).decode("ascii"), base64.b64encode(seeds).decode("ascii")]
+            for i, (sig, seeds) in fresh.items()
+        })
+    result = []
+    for index, key in enumerate(keys):
+        if index in fresh:
+            result.append(fresh[index])
+        else:
+            sig, seeds = stored[key]
+            result.append((base64.b64decode(sig), base64.b64decode(seeds)))
+    return result
+
+
+def _shingle_set(text: str, size: int) -> set[int]:
+    return set(shingle_hashes(folded_words(text), size))
+
+
+def near_duplicate_pairs(docs: list, signatures: list[bytes], o: dict) -> dict[tuple[str, str], SimilarPair]:
+    """Near-duplicate pairs: LSH band collisions, each candidate verified on the real shingles.
+
+    Each document is paired with the first document of every band bucket it falls
+    in, so candidates grow linearly with the corpus; shingles are recomputed for
+    candidates only (nothing per document is kept but the signature). Union-find
+    over the pairs closes the clusters transitively.
+    """
+    size = o["shingle_size"]
+    rows = max(1, o["num_perm"] // o["bands"])
+    candidates = band_candidates(signatures, o["bands"], rows)
+    pairs: dict[tuple[str, str], SimilarPair] = {}
+    cached_i, cached_set = -1, set()
+    # the signatures first: a candidate far below both thresholds is not worth its
+    # shingles (containment can exceed Jaccard, so the bar is low)
+    floor = max(0.0, min(o["near_duplicate_jaccard"], o["near_duplicate_containment"] / 2) - 0.15)
+    ordered = sorted(candidates)
+    del candidates
+    recent: dict[int, set[int]] = {}  # shingle sets of recent partners: clusters repeat them
+    for (i, j), estimate in zip(ordered, estimated_similarities(signatures, ordered)):
+        if estimate < floor:
+            continue
+        if i != cached_i:
+            cached_i, cached_set = i, recent.pop(i, None) or _shingle_set(docs[i].text, size)
+        other = recent.get(j)
+        if other is None:
+            if len(recent) >= 4096:
+                recent.clear()
+            other = recent[j] = _shingle_set(docs[j].text, size)
+        jac, con = jaccard(cached_set, other), containment(cached_set, other)
+        if jac >= o["near_duplicate_jaccard"] or con >= o["near_duplicate_containment"]:
+            a, b = sorted((docs[i].id, docs[j].id))
+            pairs[(a, b)] = SimilarPair(a, b, "near-duplicate", round(jac, 4), round(con, 4))
+    return pairs
+
+
+def passage_candidates(seed_lists: list[array], min_shared: int, max_documents: int) -> Iterator[tuple[int, int]]:
+    """Pairs ``(i, j)``, ``i < j``, sharing at least ``min_shared`` sampled seeds, in order.
+
+    Seeds held by more than ``max_documents`` documents are too common to link
+    two of them. Shared seeds are counted one document at a time, so memory
+    holds the postings and one document's partners, never all pairs at once.
+    """
+    postings: dict[int, list[int]] = defaultdict(list)
+    for index, seeds in enumerate(seed_lists):
+        for h in seeds:
+            postings[h].append(index)
+    for i, seeds in enumerate(seed_lists):
+        shared: Counter = Counter()
+        for h in seeds:
+            holders = postings[h]
+            if 2 <= len(holders) <= max_documents:
+                shared.update(j for j in holders if j > i)
+        for j in sorted(j for j, count in shared.items() if count >= min_shared):
+            yield i, j
+
+
+class Reuse(Analysis):
+    """Near-duplicate clusters, similar pairs and aligned passages of the corpus.
+
+    Result: a :class:`ReuseAnalysis` (``pairs``, ``passages``,
+    ``near_duplicate_clusters``, ``story_clusters`` and lookups by document).
+    """
+
+    name = "reuse"
+    options_schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "shingle_size": {"type": "integer", "minimum": 1, "maximum": 12, "default": 2,
+                             "description": "Words per shingle for near-duplicate detection."},
+            "num_perm": {"type": "integer", "minimum": 16, "maximum": 1024, "default": 126,
+                         "description": "MinHash signature length; bands of num_perm // bands values each."},
+            "bands": {"type": "integer", "minimum": 1, "maximum": 512, "default": 42,
+                      "description": "LSH bands; more bands find pairs of lower similarity."},
+            "near_duplicate_jaccard": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.3,
+                                       "description": "Shingle Jaccard at or above which two documents are near-duplicates."},
+            "near_duplicate_containment": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.7,
+                                           "description": "Or: share of the shorter document's shingles found in the longer."},
+            "seed_size": {"type": "integer", "minimum": 2, "maximum": 8, "default": 3,
+                          "description": "Words per seed when aligning shared passages."},
+            "seed_sample": {"type": "integer", "minimum": 1, "maximum": 64, "default": 4,
+                            "description": "Index one seed in this many (by hash) to find candidate pairs; 1 indexes all."},
+            "min_shared_seeds": {"type": "integer", "minimum": 1, "default": 3,
+                                 "description": "Indexed seeds two documents must share to be aligned."},
+            "max_seed_documents": {"type": "integer", "minimum": 2, "default": 50,
+                                   "description": "Seeds found in more documents than this are too common to link documents."},
+            "max_gap": {"type": "integer", "minimum": 0, "maximum": 100, "default": 12,
+                        "description": "Words of difference tolerated inside one passage."},
+            "min_passage_words": {"type": "integer", "minimum": 5, "default": 20,
+                                  "description": "Shortest shared passage, in words."},
+            "story_threshold": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.3,
+                                "description": "TF-IDF cosine at or above which two documents tell the same story."},
+        },
+    }
+
+    def compute(self, corpus) -> ReuseAnalysis:
+        o = self.options
+        docs = [d for d in corpus if d.text.strip()]
+        size, seed_size = o["shingle_size"], o["seed_size"]
+        features = _cached_features(corpus, docs, (size, o["num_perm"], seed_size, o["seed_sample"]))
+        # 1. near-duplicates
+        pairs = near_duplicate_pairs(docs, [signature for signature, _ in features], o)
+        near_links = list(pairs)
+
+        # 2. reused passages: candidate pairs share sampled seeds; align them by seed and extend
+        seed_lists = [array("Q", seeds) for _, seeds in features]
+        del features
+        passages: list[Passage] = []
+        cache_key, cache_value = None, None
+        for i, j in passage_candidates(seed_lists, o["min_shared_seeds"], o["max_seed_documents"]):
+            a_i, b_j = (i, j) if docs[i].id < docs[j].id else (j, i)  # docs are sorted by id: a_i == i
+            if cache_key != a_i:
+                a_words = words(docs[a_i].text)
+                a_stems = [stem(w) for _, _, w in a_words]
+                cache_key, cache_value = a_i, (a_words, a_stems, seed_positions(a_stems, seed_size))
+            a_words, a_stems, a_seeds = cache_value
+            b_words = words(docs[b_j].text)
+            b_stems = [stem(w) for _, _, w in b_words]
+            found = align(a_stems, b_stems, seed_size=seed_size, max_gap=o["max_gap"],
+                          min_words=o["min_passage_words"], a_seeds=a_seeds)
+            if not found:
+                continue
+            a_id, b_id = docs[a_i].id, docs[b_j].id
+            for p in found:
+                passages.append(_to_passage(p, a_id, docs[a_i].text, a_words, b_id, docs[b_j].text, b_words))
+            if (a_id, b_id) not in pairs:
+                covered = _coverage(found, len(a_stems), len(b_stems))
+                pairs[(a_id, b_id)] = SimilarPair(a_id, b_id, "reused-passage", round(covered, 4))
+
+        # 3. same story in other words
+        story = StoryIndex([(d.id, d.text) for d in docs])
+        story_pairs: list[SimilarPair] = []
+        # a pair linked by a few passages can still be a retelling (a summary quoting
+        # its source); only copies and heavily reused pairs are left out
+        for i, j in story.candidate_pairs():
+            a, b = sorted((docs[i].id, docs[j].id))
+            known = pairs.get((a, b))
+            if known is not None and (known.kind == "near-duplicate" or known.similarity >= 0.5):
+                continue
+            score = story.cosine(i, j)
+            if score >= o["story_threshold"]:
+                story_pairs.append(SimilarPair(a, b, "same-story", round(score, 4)))
+
+        lengths = {d.id: len(d.text) for d in docs}
+        dates = {d.id: str(d.metadata.get("date")) for d in docs if d.metadata.get("date") is not None}
+        result = ReuseAnalysis(
+            near_duplicate_clusters=_clusters(near_links, lengths, dates),
+            story_clusters=_clusters(list(pairs) + [(p.a, p.b) for p in story_pairs], lengths, dates),
+            pairs=sorted([*pairs.values(), *story_pairs], key=lambda p: (p.a, p.b, p.kind)),
+            passages=sorted(passages, key=lambda p: (p.a, p.b, p.a_span.start)),
+            shingle_size=size,
+        )
+        return result.index()
+
+
+def _whole_words(text: str, start: int, end: int) -> Span:
+    """Widen a span to whitespace on both sides ("S. Deputy" becomes "U.S. Deputy")."""
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    return Span(start, end)
+
+
+def _to_passage(p: AlignedPassage, a_id: str, a_text: str, a_offsets: list, b_id: str, b_text: str,
+                b_offsets: list) -> Passage:
+    """Word indices to character spans (offsets are (start, end, word) triples)."""
+    a_span = _whole_words(a_text, a_offsets[p.a_start][0], a_offsets[p.a_end - 1][1])
+    b_span = _whole_words(b_text, b_offsets[p.b_start][0], b_offsets[p.b_end - 1][1])
+    return Passage(a_id, a_span, b_id, b_span, round(p.verbatim_share, 4))
+
+
+def _coverage(found: list[AlignedPassage], a_words: int, b_words: int) -> float:
+    """Share of the shorter document covered by the passages."""
+    if a_words <= b_words:
+        covered, total = sum(p.a_end - p.a_start for p in found), a_words
+    else:
+        covered, total = sum(p.b_end - p.b_start for p in found), b_words
+    return min(1.0, covered / total) if total else 0.0
+
+
+def canonical_of(members: list[str], lengths: dict[str, int], dates: dict[str, str]) -> str:
+    """The earliest by metadata date where present, else the longest, else first by id."""
+    dated = [m for m in members if m in dates]
+    if dated:
+        return min(dated, key=lambda m: (dates[m], m))
+    return min(members, key=lambda m: (-lengths.get(m, 0), m))
+
+
+def _clusters(links: list[tuple[str, str]], lengths: dict[str, int], dates: dict[str, str]) -> list[Cluster]:
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in links:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for member in parent:
+        groups[find(member)].append(member)
+    ordered = sorted((sorted(g) for g in groups.values()), key=lambda g: g[0])
+    return [Cluster(i + 1, tuple(g), canonical_of(g, lengths, dates)) for i, g in enumerate(ordered)]
+
+
+# ------------------------------------------------------------------------ checks
+
+
+class NearDuplicate(Check):
+    """Documents whose word shingles are nearly all the same: copies with small edits.
+
+    Why it matters: a lightly edited copy is still a copy; near-duplicates skew
+    statistics and, in training data, get memorised like exact ones.
+
+    Example: ``b.txt`` is ``a.txt`` with a few words changed and a paragraph
+    added; ``b.txt`` is reported as a near-duplicate of ``a.txt`` (the cluster's
+    canonical member: the earliest by ``date`` metadata, else the longest, else
+    the first by id), with the measured shingle Jaccard similarity. Candidates
+    come from MinHash + LSH and are verified on the real shingles (analysis
+    options under ``analyses: reuse:``).
+    """
+
+    code = "DUP002"
+    requires_analyses = ("reuse",)
+    name = "near-duplicate"
+    category = "duplication"
+    severity = Severity.WARNING
+    options_schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "threshold": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.0,
+                          "description": "Report only members at least this similar (Jaccard or containment) to the canonical one."},
+        },
+    }
+
+    def check_corpus(self, corpus):
+        reuse = corpus.analysis("reuse")
+        size = reuse.shingle_size
+        for cluster in reuse.near_duplicate_clusters:
+            canonical = corpus[cluster.canonical]
+            base = _shingle_set(canonical.text, size)
+            for member in cluster.members:
+                if member == cluster.canonical:
+                    continue
+                other = _shingle_set(corpus[member].text, size)
+                jac, con = jaccard(base, other), containment(base, other)
+                if max(jac, con) < self.options["threshold"]:
+                    continue
+                yield self.finding(
+                    member, None,
+                    f"near-duplicate of {cluster.canonical}: {jac:.0%} of word shingles shared "
+                    f"({con:.0%} of the shorter text found in the other); cluster of {len(cluster.members)}",
+                    related=[Related(cluster.canonical, None, round(jac, 4))],
+                    data={"cluster": cluster.id, "cluster_size": len(cluster.members),
+                          "jaccard": round(jac, 4), "containment": round(con, 4)},
+                    anchor=cluster.canonical,
+                )
+
+
+class ReusedPassage(Check):
+    """A passage shared with another document, found despite swapped words, inserted clauses or reordering.
+
+    Why it matters: reuse is rarely a whole-document copy. A spun or lightly
+    rewritten passage inside a longer text is the typical trace of copying that
+    an editor must credit or cut.
+
+    Example: ``b.txt`` contains a paragraph of ``a.txt`` with every fifth word
+    replaced by a synonym; the finding spans the passage in ``b.txt``, ``related``
+    spans it in ``a.txt``, and ``data.verbatim_share`` says how much of it is
+    word for word. Each passage is reported once per pair, on the later document
+    by id; a near-duplicate whose passages cover the whole text is left to DUP002.
+    """
+
+    code = "DUP003"
+    requires_analyses = ("reuse",)
+    name = "reused-passage"
+    category = "duplication"
+    severity = Severity.WARNING
+    options_schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "min_words": {"type": "integer", "minimum": 1, "default": 20,
+                          "description": "Shortest passage to report, in words."},
+            "min_verbatim": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.5,
+                             "description": "Least share of the passage's words that must be identical on both "
+                                            "sides (looser retellings are DUP004's)."},
+        },
+    }
+
+    def check_corpus(self, corpus):
+        reuse = corpus.analysis("reuse")
+        whole_copies = {
+            (p.a, p.b) for p in reuse.pairs
+            if p.kind == "near-duplicate" and _covered(reuse.passages_between(p.a, p.b), corpus[p.a], corpus[p.b]) >= 0.9
+        }
+        for passage in reuse.passages:
+            if (passage.a, passage.b) in whole_copies:
+                continue  # the passage is the whole document: DUP002 says it
+            b_doc = corpus[passage.b]
+            if len(b_doc.text[passage.b_span.start:passage.b_span.end].split()) < self.options["min_words"]:
+                continue
+            if passage.verbatim_share < self.options["min_verbatim"]:
+                continue
+            share = passage.verbatim_share
+            yield self.finding(
+                b_doc, passage.b_span,
+                f"passage reused from {passage.a} ({share:.0%} word for word): “{_clip(b_doc.text, passage.b_span)}”",
+                related=[Related(passage.a, passage.a_span, share)],
+                data={"verbatim_share": share, "words": len(b_doc.text[passage.b_span.start:passage.b_span.end].split())},
+            )
+
+
+def _covered(passages: list[Passage], a_doc, b_doc) -> float:
+    """The smaller share of either document's text that the passages cover."""
+    if not passages:
+        return 0.0
+    a_share = sum(len(p.a_span) for p in passages) / max(1, len(a_doc.text.strip()))
+    b_share = sum(len(p.b_span) for p in passages) / max(1, len(b_doc.text.strip()))
+    return min(a_share, b_share)
+
+
+def _clip(text: str, span: Span, width: int = 60) -> str:
+    words_ = " ".join(text[span.start:span.end].split())
+    return words_ if len(words_) <= width else words_[: width - 1].rstrip() + "…"
+
+
+class SameStory(Check):
+    """Documents that tell the same story in other words: rewrites, summaries, translations.
+
+    Why it matters: a rewrite shares no long passage with its source but the
+    same people, places, numbers and quotes; it still needs a credit, and a
+    corpus full of retellings over-represents one story.
+
+    Example: ``b.txt`` summarises ``a.txt`` in new sentences, naming the same
+    officials and figures; ``b.txt`` is reported with ``a.txt`` as related and
+    the TF-IDF cosine as similarity. Pairs already linked as near-duplicates or
+    by reused passages are not repeated here.
+    """
+
+    code = "DUP004"
+    requires_analyses = ("reuse",)
+    name = "same-story"
+    category = "duplication"
+    severity = Severity.INFO
+    options_schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "threshold": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.0,
+                          "description": "Report only pairs at least this similar (the analysis's story_threshold applies first)."},
+        },
+    }
+
+    def check_corpus(self, corpus):
+        reuse = corpus.analysis("reuse")
+        for pair in reuse.pairs:
+            if pair.kind != "same-story" or pair.similarity < self.options["threshold"]:
+                continue
+            yield self.finding(
+                pair.b, None,
+                f"tells the same story as {pair.a} in other words (TF-IDF similarity {pair.similarity:.2f})",
+                related=[Related(pair.a, None, pair.similarity)],
+                data={"similarity": pair.similarity},
+                anchor=pair.a,
+            )
+
+
+class RepeatedParagraph(Check):
+    """A paragraph that occurs twice in the same document.
+
+    Why it matters: a repeated paragraph is a paste or scraping error that a
+    reader notices at once.
+
+    Example: the third paragraph of a story appears again, word for word, as
+    the seventh; the finding spans the repeat and ``related`` points at the first.
+    """
+
+    code = "DUP005"
+    name = "repeated-paragraph"
+    category = "duplication"
+    severity = Severity.WARNING
+    options_schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "min_words": {"type": "integer", "minimum": 1, "default": 8,
+                          "description": "Shorter paragraphs (labels, sign-offs) may repeat."},
+        },
+    }
+
+    def check_document(self, document):
+        first: dict[str, Span] = {}
+        for paragraph in document.paragraphs:
+            folded = [w for _, _, w in words(paragraph.text)]
+            if len(folded) < self.options["min_words"]:
+                continue
+            key = " ".join(folded)
+            if key in first:
+                line, _ = document.line_col(first[key].start)
+                yield self.finding(
+                    document, paragraph.span,
+                    f"paragraph repeats the one on line {line}: “{_clip(document.text, paragraph.span)}”",
+                    related=[Related(document.id, first[key], 1.0)],
+                )
+            else:
+                first[key] = paragraph.span
+
+
+@hookimpl
+def copydesk_register_checks():
+    return [ExactDuplicate, NearDuplicate, ReusedPassage, SameStory, RepeatedParagraph]
+
+
+@hookimpl
+def copydesk_register_analyses():
+    return [Reuse]

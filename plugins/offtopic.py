@@ -1,0 +1,442 @@
+"""Off-topic content (category ``off-topic``, codes ``TOP0xx``).
+
+Scraped and syndicated text carries passengers: the next story on the page
+glued to the end of this one, captions and credits, kickers and bylines run
+into the text, teasers cut off mid-sentence, whole documents that have nothing
+to do with the corpus. See docs/offtopic.md for how each check decides.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+
+from copydesk import Check, Related, Severity, Span, hookimpl
+from copydesk.plugins.top_lines import cut_ending, fold_line, line_boilerplate, words
+from copydesk.plugins.top_story import (LeadIndex, find_foreign_run, foreign_terms, sibling_relative, sibling_support,
+                                         story_units, topic_support)
+from copydesk.plugins.top_terms import IdfModel, dot, stem, term_counts, top_terms
+
+
+def _reuse(corpus):
+    """The shared reuse analysis when some plugin registers it, else None."""
+    try:
+        return corpus.analysis("reuse")
+    except KeyError:
+        return None
+
+
+def _quote(text: str, width: int = 60) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"
+
+
+# ----------------------------------------------------------------------- TOP001
+
+
+class OffTopicPassage(Check):
+    """A paragraph or run of paragraphs whose subject departs from the document's own story.
+
+    Why it matters: scraped and syndicated pages glue the next story, a teaser
+    or a related aside onto the article; the passenger then counts as part of
+    the story in every statistic and every model trained on the corpus.
+
+    Example: an article about talks between the US, South Korea and China ends
+    with three paragraphs about a president's stopover in Hawaii and an arms
+    sale; the three paragraphs are reported as one run (warning: almost none of
+    their names and topic words occur in the story). A closing paragraph of
+    background that shares some of the story's names is at most ``info``.
+    The story is modelled from the document's lead and body, and from its
+    other versions in the corpus when the shared ``reuse`` analysis links any;
+    the run is the best split of the text (a change point), not a vote of
+    paragraphs one by one.
+    """
+
+    code = "TOP001"
+    name = "off-topic-passage"
+    category = "off-topic"
+    severity = Severity.WARNING
+    options_schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "unrelated_below": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.2,
+                                "description": "A run whose term coverage by the story is below this share of the story's own paragraphs' is an unrelated story (the check's severity)."},
+            "aside_below": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.35,
+                            "description": "Below this share, a run at the end or start is a related aside (info); runs inside the text need the unrelated level."},
+            "versions_aside_below": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.6,
+                                     "description": "With two or more other versions of the story in the corpus: a run at the end or start that they cover below this share of the rest is a related aside (info)."},
+            "min_contrast": {"type": "number", "minimum": 0, "default": 2.5,
+                             "description": "Smallest t statistic between the story's paragraphs and the run for any finding."},
+            "min_units": {"type": "integer", "minimum": 3, "default": 4,
+                          "description": "Documents with fewer paragraphs of running text are not judged."},
+            "min_words": {"type": "integer", "minimum": 1, "default": 120,
+                          "description": "Documents with fewer words of running text are not judged."},
+            "short_document_units": {"type": "integer", "minimum": 3, "default": 6,
+                                     "description": "Documents with fewer paragraphs than this get at most info."},
+            "use_siblings": {"type": "boolean", "default": True,
+                             "description": "Model the story from the document's other versions in the corpus too (shared reuse analysis)."},
+            "topic_neighbours": {"type": "integer", "minimum": 0, "maximum": 50, "default": 5,
+                                 "description": "Also model the story's topic from this many corpus documents closest to its lead (0: off)."},
+            "neighbour_weight": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.5,
+                                 "description": "How much a term used by the lead's topical neighbours counts as part of the story (a term of the text itself counts 1)."},
+        },
+    }
+
+    def check_corpus(self, corpus):
+        o = self.options
+        stories = {doc.id: story_units(doc) for doc in corpus if doc.text.strip()}
+        bags = {doc_id: story.bag() for doc_id, story in stories.items()}
+        idf = IdfModel.fit(bags.values())
+        reuse = _reuse(corpus) if o["use_siblings"] else None
+        index = LeadIndex(bags, idf) if o["topic_neighbours"] else None
+        for doc_id, story in stories.items():
+            if len(story.units) < o["min_units"] or story.words < o["min_words"]:
+                continue
+            sibling_ids = sorted({other for other, _, _ in reuse.linked(doc_id)} & set(bags)) if reuse else []
+            support, kept = sibling_support(story, [bags[s] for s in sibling_ids])
+            siblings = [sibling_ids[i] for i in kept]
+            versions = dict(support) if len(siblings) >= 2 else {}
+            if o["topic_neighbours"]:
+                neighbours = index.neighbours_of_lead(story, idf, exclude={doc_id, *siblings}, k=o["topic_neighbours"])
+                for term, share in topic_support([bags[n] for n in neighbours]).items():
+                    support[term] = max(support.get(term, 0.0), o["neighbour_weight"] * share)
+            split = find_foreign_run(story, idf, support)
+            if split is None or split.score < o["min_contrast"]:
+                continue
+            severity = self._severity(split, len(story.units), sibling_relative(story, idf, split, versions))
+            if severity is None:
+                continue
+            yield self._finding(story, idf, split, support, siblings, severity)
+
+    def _severity(self, split, n_units: int, versions_relative: float | None) -> Severity | None:
+        o = self.options
+        relative = split.relative
+        if relative < o["unrelated_below"]:
+            strong = n_units >= o["short_document_units"] and (split.kind != "inner" or relative < o["unrelated_below"] * 0.7)
+            return self.effective_severity if strong else Severity.INFO
+        if split.kind == "inner":
+            return None  # a paragraph inside the story that drifts is background, not a passenger
+        if relative < o["aside_below"]:
+            return Severity.INFO
+        if versions_relative is not None and versions_relative < o["versions_aside_below"]:
+            return Severity.INFO  # the other versions of the story do not tell this part
+        return None
+
+    def _finding(self, story, idf, split, support, siblings, severity):
+        doc = story.document
+        first, last = story.units[split.start], story.units[split.end - 1]
+        start, end = first.start, last.end
+        paragraphs = doc.paragraphs
+        if split.kind == "tail":  # what follows an appended story belongs to it
+            end = paragraphs[-1].span.end
+        # headings and furniture right before the run belong to it
+        previous_end = story.units[split.start - 1].last if split.start > 0 else -1
+        for p in paragraphs[previous_end + 1 : first.first]:
+            start = min(start, p.span.start)
+            break
+        line_a, line_b = doc.line_col(start)[0], doc.line_col(max(start, end - 1))[0]
+        where = f"line {line_a}" if line_a == line_b else f"lines {line_a}-{line_b}"
+        terms = foreign_terms(story, idf, split, support)
+        unrelated = severity > Severity.INFO or split.relative < self.options["unrelated_below"]
+        what = "another story" if unrelated else "a related aside"
+        share = f"{split.run_coverage:.0%} of its key terms occur in the story (against {split.main_coverage:.0%} for the story's own paragraphs)"
+        names = f"; it is about {', '.join(terms)}" if terms else ""
+        message = (f"{where} ({_quote(doc.text[start:end], 50)}) read as {what}: only {share}{names}; "
+                   f"expected the text to stay on the story of its lead")
+        related = [Related(s, None, None) for s in siblings[:5]]
+        return self.finding(
+            doc, Span(start, end), message, severity=severity, related=related,
+            suggestion="cut the passage, or split it into its own document",
+            data={"paragraphs": [first.first, story.units[split.end - 1].last], "kind": split.kind,
+                  "relative": round(split.relative, 4), "run_coverage": round(split.run_coverage, 4),
+                  "main_coverage": round(split.main_coverage, 4), "contrast": round(split.score, 3),
+                  "foreign_terms": terms, "siblings": len(siblings)},
+            anchor=" ".join(doc.text[start:end].split()[:30]),
+        )
+
+
+# ----------------------------------------------------------------------- TOP002
+
+_WEAK_KINDS = {"dateline", "kicker", "separator"}
+_KIND_TEXT = {
+    "caption": "a photo caption or credit",
+    "navigation": "a navigation or promotion line",
+    "byline": "a byline",
+    "timestamp": "a publication timestamp",
+    "kicker": "a section label or kicker",
+    "dateline": "a dateline",
+    "header": "a page header (title, site, author) glued to the text",
+    "separator": "a separator line",
+    "repeated": "a line repeated across unrelated documents",
+}
+
+
+class Boilerplate(Check):
+    """Page furniture in the text: captions, credits, kickers, bylines, navigation, repeated lines.
+
+    Why it matters: a scraper keeps what sits around the article: "Photo: AFP",
+    "Read more", "Share this article", the section label, the byline, the site's
+    header. They are not part of the story and pollute counts, duplicates and
+    any model trained on the text.
+
+    Example: the line "Photo: AFP" between two paragraphs is reported as a
+    caption; "REGIONAL STABILITY:" run into the start of a paragraph as a
+    kicker (info); "Subscribe to our newsletter", found in many unrelated
+    documents of the corpus, as a repeated line. Lines are judged by their
+    form (short, not a sentence, label-colon, capitals, separators), a small
+    list of generic web phrases, and how many unrelated documents repeat them.
+    """
+
+    code = "TOP002"
+    name = "boilerplate"
+    category = "off-topic"
+    severity = Severity.WARNING
+    options_schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "min_documents": {"type": "integer", "minimum": 2, "default": 3,
+                              "description": "A line repeated in at least this many documents of different stories is boilerplate."},
+            "max_repeated_words": {"type": "integer", "minimum": 1, "default": 25,
+                                   "description": "Longer repeated lines are shared passages (DUP003), not boilerplate."},
+            "report_datelines": {"type": "boolean", "default": True,
+                                 "description": "Report wire datelines (\"WASHINGTON —\") run into the lead, as info."},
+        },
+    }
+
+    def check_corpus(self, corpus):
+        holders: dict[str, list[tuple[str, Span]]] = defaultdict(list)
+        flagged: set[tuple[str, int]] = set()
+        for doc in corpus:
+            for paragraph in doc.paragraphs:
+                for piece in line_boilerplate(paragraph.text, paragraph.index):
+                    if piece.kind == "dateline" and not self.options["report_datelines"]:
+                        continue
+                    span = Span(paragraph.span.start + piece.start, paragraph.span.start + piece.end)
+                    flagged.add((doc.id, span.start))
+                    yield self._furniture(doc, span, piece.kind)
+                n = len(words(paragraph.text))
+                if 1 <= n <= self.options["max_repeated_words"]:
+                    folded = fold_line(paragraph.text)
+                    if folded and (not holders[folded] or holders[folded][-1][0] != doc.id):
+                        holders[folded].append((doc.id, paragraph.span))
+        story_of = self._story_grouping(corpus)
+        for folded, places in holders.items():
+            if len(places) < self.options["min_documents"]:
+                continue
+            if len({story_of(doc_id) for doc_id, _ in places}) < 2:
+                continue  # copies of one story share lines; that is reuse, not furniture
+            for doc_id, span in places:
+                if (doc_id, span.start) in flagged:
+                    continue
+                others = [Related(o, s, 1.0) for o, s in places if o != doc_id][:3]
+                yield self._furniture(corpus[doc_id], span, "repeated", len(places), others)
+
+    def _furniture(self, doc, span, kind, count=0, related=()):
+        text = doc.text[span.start:span.end]
+        detail = f" (in {count} documents)" if count else ""
+        severity = Severity.INFO if kind in _WEAK_KINDS else None
+        return self.finding(
+            doc, span, f"“{_quote(text)}” is {_KIND_TEXT[kind]}{detail}, not part of the story; expected article text only",
+            related=related, severity=severity, suggestion="remove it from the text",
+            data={"kind": kind, **({"documents": count} if count else {})},
+        )
+
+    def _story_grouping(self, corpus):
+        """A function doc id -> story key: the reuse story cluster when available."""
+        reuse = _reuse(corpus)
+        if reuse is not None:
+            def story_of(doc_id):
+                cluster = reuse.story_cluster_of(doc_id)
+                return cluster.id if cluster is not None else doc_id
+            return story_of
+        return lambda doc_id: doc_id
+
+
+# ----------------------------------------------------------------------- TOP003
+
+
+class TruncatedParagraph(Check):
+    """A paragraph or document that ends mid-sentence: the mark of a cut teaser.
+
+    Why it matters: a page that shows only the start of a story, or a scraper
+    that cuts at a length, leaves a sentence without its end; the fragment
+    misleads a reader and teaches a model that sentences end on "the".
+
+    Example: a paragraph ending "…was the first time a Taiwanese president had
+    been given such" is reported (it ends on "such", a word that cannot close a
+    sentence); so is a long paragraph of prose without closing punctuation.
+    Headings, bullet items and label lines are not judged; a text hard-wrapped
+    in lines is judged at its paragraph ends only.
+    """
+
+    code = "TOP003"
+    name = "truncated-paragraph"
+    category = "off-topic"
+    severity = Severity.WARNING
+
+    def check_document(self, document):
+        paragraphs = document.paragraphs
+        if not paragraphs:
+            return
+        open_ends = {q.span.end for q in document.quotations if not q.closed}
+        candidates = []
+        running_on = 0
+        for i, paragraph in enumerate(paragraphs):
+            open_quote = paragraph.span.end in open_ends
+            cut = cut_ending(paragraph.text, paragraph.index, open_quote)
+            if cut is None:
+                continue
+            running_on += 1
+            nxt = paragraphs[i + 1].text if i + 1 < len(paragraphs) else ""
+            if not nxt[:1].islower():  # a lower-case next line continues the sentence: wrapped, not cut
+                candidates.append((paragraph, cut))
+        if self._wrapped(paragraphs, running_on):
+            candidates = [(p, c) for p, c in candidates if p.index == len(paragraphs) - 1]
+        for paragraph, cut in candidates:
+            last = paragraph.index == len(paragraphs) - 1
+            what = "the document" if last else "paragraph"
+            yield self.finding(
+                document, paragraph.span,
+                f"{what} ends mid-sentence at “…{cut.last_words}”: it {cut.reason}; expected a complete sentence",
+                suggestion="restore the rest of the sentence, or cut the fragment",
+                data={"reason": cut.reason, "last_paragraph": last},
+            )
+
+    @staticmethod
+    def _wrapped(paragraphs, cut_count: int) -> bool:
+        """Lines of hard-wrapped prose without blank lines: most 'paragraphs' are cut."""
+        prose = sum(1 for p in paragraphs if len(p.text.split()) >= 8)
+        return prose >= 5 and cut_count >= 0.4 * prose
+
+
+# ----------------------------------------------------------------------- TOP004
+
+
+class OffTopicDocument(Check):
+    """A document unrelated to the rest of its corpus, or to the topic the user declares.
+
+    Why it matters: a corpus collected about one subject picks up strays (a
+    sports result in a folder of diplomacy stories, a cookie notice saved as a
+    page); they dilute every statistic about the subject.
+
+    Example: in a folder of stories about North Korean troops in Russia, a
+    recipe shares no distinctive term with any other document; it is reported
+    with its best match and that match's similarity. With ``keywords`` or
+    ``reference_documents`` set, a document is judged against that topic
+    instead. Off by default for corpora of fewer than ``min_documents``.
+    """
+
+    code = "TOP004"
+    name = "off-topic-document"
+    category = "off-topic"
+    severity = Severity.WARNING
+    options_schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "keywords": {"type": "array", "items": {"type": "string"}, "default": [],
+                         "description": "The corpus topic as keywords: a document using none of them is off-topic."},
+            "reference_documents": {"type": "array", "items": {"type": "string"}, "default": [],
+                                    "description": "The corpus topic as document ids: a document far from all of them is off-topic."},
+            "reference_threshold": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.05,
+                                    "description": "TF-IDF cosine to the reference documents below which a document is off-topic."},
+            "min_documents": {"type": "integer", "minimum": 3, "default": 3,
+                              "description": "Smaller corpora are not judged without a declared topic."},
+            "max_similarity": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.05,
+                               "description": "A document whose best TF-IDF cosine to any other is below this is unrelated."},
+            "topical_median": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.15,
+                               "description": "Judge only corpora about a few topics: the median best-match cosine must reach this."},
+            "min_words": {"type": "integer", "minimum": 1, "default": 40,
+                          "description": "Shorter documents are not judged."},
+        },
+    }
+
+    def check_corpus(self, corpus):
+        o = self.options
+        docs = [d for d in corpus if len(d.text.split()) >= o["min_words"]]
+        bags = {d.id: term_counts(d.text) for d in corpus if d.text.strip()}
+        idf = IdfModel.fit(bags.values())
+        vectors = {doc_id: idf.vector(bag) for doc_id, bag in bags.items()}
+        if o["keywords"]:
+            yield from self._against_keywords(docs)
+        elif o["reference_documents"]:
+            yield from self._against_references(corpus, docs, vectors)
+        elif len(vectors) >= o["min_documents"]:
+            yield from self._against_corpus(docs, vectors)
+
+    def _against_keywords(self, docs):
+        wanted = [[stem(w.casefold()) for w in words(k)] for k in self.options["keywords"]]
+        wanted = [k for k in wanted if k]
+        for doc in docs:
+            present = {stem(w.casefold()) for w in words(doc.text)}
+            if not any(all(w in present for w in k) for k in wanted):
+                yield self.finding(
+                    doc, None,
+                    f"uses none of the topic keywords ({', '.join(self.options['keywords'][:6])}); expected a document about the declared topic",
+                    suggestion="remove it from the corpus, or widen the topic keywords",
+                    data={"keywords": list(self.options["keywords"])}, anchor="keywords",
+                )
+
+    def _against_references(self, corpus, docs, vectors):
+        references = [r for r in self.options["reference_documents"] if r in vectors]
+        if not references:
+            return
+        for doc in docs:
+            if doc.id in references:
+                continue
+            best, best_id = max((dot(vectors[doc.id], vectors[r]), r) for r in references)
+            if best < self.options["reference_threshold"]:
+                yield self.finding(
+                    doc, None,
+                    f"far from the reference documents (best TF-IDF similarity {best:.2f}, to {best_id}); expected a document about their topic",
+                    related=[Related(best_id, None, round(best, 4))],
+                    suggestion="remove it from the corpus",
+                    data={"similarity": round(best, 4)}, anchor="references",
+                )
+
+    def _against_corpus(self, docs, vectors):
+        best = nearest_neighbours(vectors)
+        if not best:
+            return
+        median = statistics.median(score for score, _ in best.values())
+        if median < self.options["topical_median"]:
+            return  # a corpus of many topics: nobody is a stray
+        for doc in docs:
+            score, other = best.get(doc.id, (0.0, None))
+            if score >= self.options["max_similarity"]:
+                continue
+            match = f"best match {other} at {score:.2f}" if other else "no document shares its distinctive terms"
+            yield self.finding(
+                doc, None,
+                f"unrelated to the rest of the corpus ({match}; a typical document's best match is at {median:.2f}); expected a document on the corpus's topics",
+                related=[Related(other, None, round(score, 4))] if other else [],
+                suggestion="remove it from the corpus, or check that it was collected on purpose",
+                data={"best_similarity": round(score, 4), "corpus_median": round(median, 4)}, anchor="corpus",
+            )
+
+
+def nearest_neighbours(vectors, top: int = 25, max_postings: int = 500) -> dict[str, tuple[float, str | None]]:
+    """Each document's best cosine to another, among candidates sharing distinctive terms.
+
+    Candidates come from an inverted index over each document's ``top`` heaviest
+    terms; terms in more than ``max_postings`` documents are too common to point
+    at a neighbour and are skipped, which keeps the search near linear.
+    """
+    postings: dict[str, list[str]] = defaultdict(list)
+    tops = {doc_id: top_terms(vector, top) for doc_id, vector in vectors.items()}
+    for doc_id, terms in tops.items():
+        for term in terms:
+            postings[term].append(doc_id)
+    best: dict[str, tuple[float, str | None]] = {}
+    for doc_id, terms in tops.items():
+        candidates = {o for t in terms if len(postings[t]) <= max_postings for o in postings[t]} - {doc_id}
+        scored = [(dot(vectors[doc_id], vectors[o]), o) for o in sorted(candidates)]
+        best[doc_id] = max(scored) if scored else (0.0, None)
+    return best
+
+
+@hookimpl
+def copydesk_register_checks():
+    return [OffTopicPassage, Boilerplate, TruncatedParagraph, OffTopicDocument]

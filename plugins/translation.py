@@ -1,0 +1,402 @@
+"""Translation and spinning artifacts (category ``translation``, codes ``TRN0xx``).
+
+Reused news is often laundered through a synonym spinner or a round trip through
+machine translation. These checks find what that leaves behind: tortured phrases
+(TRN001), words swapped inside fixed expressions when compared with a sibling copy
+(TRN002), re-spelled names (TRN003), re-worded quotations (TRN004), and markers of
+translated text (TRN005). Helpers live in the flat modules ``trn_lexicon``,
+``trn_markers``, ``trn_align`` and ``trn_names``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from copydesk import Check, Related, Severity, hookimpl
+
+from . import trn_align, trn_lexicon, trn_markers, trn_names
+
+_STRING_LIST = {"type": "array", "items": {"type": "string"}}
+
+
+class TorturedPhrase(Check):
+    """A fixed expression with its words swapped for word-for-word synonyms ("assume tank" for "think tank").
+
+    Why it matters: article spinners and paraphrasing tools launder copied text by
+    replacing words with dictionary synonyms. Inside fixed expressions (names of
+    institutions, titles, idioms, technical terms) the result is English no editor
+    would write: "Heart for Strategic" for "Center for Strategic", "known as on" for
+    "called on", "counterfeit consciousness" for "artificial intelligence". One such
+    phrase is strong evidence that the whole text was spun from someone else's.
+
+    Example: "A Washington assume tank known as on the government to act" gives two
+    findings: "assume tank" (expected "think tank") and "known as on" (expected
+    "called on"). The suggestion is the expected phrase, inflected like the text.
+
+    The built-in lexicon (plugins/tortured_phrases.tsv, about 950 entries written for
+    copydesk) is matched by words, ignoring case for lower-case entries and folding
+    -s/-es/-ed/-ing. Add entries with ``phrases: {"tortured phrase": "expected"}`` or
+    with ``lexicons: [path, ...]``: tab-separated files, YAML/JSON mappings, or the
+    Problematic Paper Screener JSON export (records with ``tortured`` and ``correct``).
+    """
+
+    code = "TRN001"
+    name = "tortured-phrase"
+    category = "translation"
+    severity = Severity.WARNING
+    options_schema = {
+        "type": "object",
+        "properties": {
+            "builtin": {"type": "boolean", "default": True, "description": "Use the lexicon shipped with copydesk."},
+            "lexicons": {
+                **_STRING_LIST, "default": [],
+                "description": "Extra lexicon files (.tsv: tortured<TAB>expected; .json/.yaml: mapping or "
+                "list of {tortured, expected|correct}, e.g. the Problematic Paper Screener export). "
+                "Paths are relative to the working directory.",
+            },
+            "phrases": {
+                "type": "object", "additionalProperties": {"type": "string"}, "default": {},
+                "description": "Extra entries inline: {tortured phrase: expected phrase}.",
+            },
+            "ignore": {**_STRING_LIST, "default": [], "description": "Tortured phrases never to report."},
+            "exclude_domains": {
+                **_STRING_LIST, "default": [],
+                "description": "Built-in lexicon domains to leave out (e.g. technology, medicine, institution, idiom).",
+            },
+        },
+        "additionalProperties": False,
+    }
+
+    def setup(self) -> None:
+        matcher = trn_lexicon.build_matcher(
+            self.options["builtin"], self.options["lexicons"], self.options["phrases"], self.options["ignore"]
+        )
+        excluded = set(self.options["exclude_domains"])
+        if excluded:
+            kept = trn_lexicon.PhraseMatcher()
+            for entry in matcher.entries:
+                if entry.domain not in excluded:
+                    kept.add(entry)
+            matcher = kept.finish()
+        self.matcher = matcher
+
+    def check_document(self, document):
+        for match in self.matcher.find(document.text, document.tokens):
+            entry = match.entry
+            found = document.text[match.start : match.end]
+            yield self.finding(
+                document,
+                (match.start, match.end),
+                f"tortured phrase \"{found}\": a word-for-word synonym swap of the fixed expression "
+                f"\"{match.suggestion}\"",
+                suggestion=match.suggestion,
+                data={"expected": entry.expected, "lexicon": entry.source, "domain": entry.domain},
+            )
+
+
+class Translationese(Check):
+    """Markers of translated text: calques, untranslated foreign text, mojibake.
+
+    Why it matters: a story copied from a foreign-language outlet and run through
+    machine translation keeps traces of its origin: constructions copied word for
+    word ("since two years", "3,5 million", „German quotes“), sentences or phrases left
+    in the original language or script, and text decoded with the wrong encoding
+    ("donâ€™t"). Each is small, but together they show the text was not written in
+    English by the outlet that publishes it. Severity is info: every marker also has
+    innocent causes.
+
+    Example: "Prices have risen since two years, by 3,5 percent." gives two findings:
+    "since two years" (suggestion "for two years") and "3,5" (suggestion "3.5").
+    "Xi Jinping (習近平)" gives nothing: a name in its original script in brackets
+    next to the romanised name is normal. "The cafÃ© closed" is flagged as mojibake
+    with the suggestion "é".
+
+    Optional extras: with ``ftfy`` installed, mojibake repairs cover more cases; with
+    ``lingua-language-detector`` installed, sentences in languages that the built-in
+    function-word lists do not cover (Polish, Czech, Turkish...) are found too.
+    """
+
+    code = "TRN005"
+    name = "translationese"
+    category = "translation"
+    severity = Severity.INFO
+    options_schema = {
+        "type": "object",
+        "properties": {
+            "markers": {
+                "type": "array",
+                "items": {"enum": ["calque", "foreign-script", "foreign-language", "mojibake"]},
+                "default": ["calque", "foreign-script", "foreign-language", "mojibake"],
+                "description": "Which kinds of marker to report.",
+            },
+            "min_foreign_letters": {
+                "type": "integer", "minimum": 1, "default": 4,
+                "description": "Shortest run of letters in another alphabet to report (scripts without "
+                "spaces, such as Chinese, need 2 characters).",
+            },
+            "min_sentence_words": {
+                "type": "integer", "minimum": 3, "default": 5,
+                "description": "Shortest sentence (in words) tested for being in another language.",
+            },
+            "use_language_detector": {
+                "type": "boolean", "default": True,
+                "description": "Use lingua-language-detector when it is installed.",
+            },
+        },
+        "additionalProperties": False,
+    }
+
+    def check_document(self, document):
+        kinds = set(self.options["markers"])
+        text = document.text
+        sources = []
+        if "mojibake" in kinds:
+            sources.append(trn_markers.find_mojibake(text))
+        if "foreign-script" in kinds:
+            sources.append(trn_markers.find_foreign_script(text, self.options["min_foreign_letters"]))
+        if "foreign-language" in kinds:
+            sources.append(trn_markers.find_foreign_language(
+                text, document.sentences, self.options["min_sentence_words"], self.options["use_language_detector"]
+            ))
+        if "calque" in kinds:
+            sources.append(trn_markers.find_calques(text))
+        for markers in sources:
+            for marker in markers:
+                yield self.finding(
+                    document,
+                    (marker.start, marker.end),
+                    marker.message,
+                    suggestion=marker.suggestion,
+                    data={"marker": marker.kind, "detail": marker.detail},
+                )
+
+
+def lowercase_vocabulary(corpus) -> set[str]:
+    """Every word that occurs in all lower case somewhere in the corpus (so is not a name)."""
+    vocabulary: set[str] = set()
+    for document in corpus:
+        vocabulary.update(trn_lexicon.fold(t.text) for t in document.tokens if t.text.islower())
+    return vocabulary
+
+
+def _story_clusters(corpus):
+    reuse = corpus.analysis("reuse")
+    return reuse, [c for c in reuse.story_clusters if len(c.members) > 1]
+
+
+class SpunSubstitution(Check):
+    """Words swapped inside a name or fixed expression, compared with a sibling copy of the same text.
+
+    Why it matters: a spinner launders a copied story by swapping words for synonyms.
+    Ordinary paraphrase changes words too, but it leaves names and fixed expressions
+    alone; a spinner does not know what they are. Where two documents share a passage,
+    copydesk aligns their words and reports swaps that break a capitalised name
+    ("State Department" became "State Division") or a collocation that recurs across
+    the corpus ("think tank" became "assume tank"). No lexicon is needed, so it finds
+    spinner output that TRN001's lexicon lacks.
+
+    Example: ``a.txt`` and ``c.txt`` say "a State Department official said", and
+    ``b.txt``, which shares a passage with ``a.txt``, says "a State Division official
+    said". ``b.txt`` is flagged at "Division", with ``a.txt``'s "Department" as the
+    related span and the suggestion. The spun side is the one whose wording does not
+    recur elsewhere in the corpus; without such evidence, the side the pair's other
+    swaps point to; and for a pair with several broken names and no other evidence,
+    the copy of the story cluster's canonical (earliest, else longest) document.
+    Ordinary paraphrase ("said" and "stated") is not reported.
+    """
+
+    code = "TRN002"
+    requires_analyses = ("reuse",)
+    name = "spun-substitution"
+    category = "translation"
+    severity = Severity.WARNING
+    options_schema = {
+        "type": "object",
+        "properties": {
+            "max_words": {
+                "type": "integer", "minimum": 1, "maximum": 6, "default": 3,
+                "description": "Longest swapped stretch (in words, on either side) considered a substitution.",
+            },
+            "min_pmi": {
+                "type": "number", "minimum": 0, "default": 3.0,
+                "description": "On corpora of 50,000 words or more: how much more often than chance "
+                "(natural-log PMI) the original side's words must occur together to count as a fixed expression.",
+            },
+            "min_verbatim": {
+                "type": "number", "minimum": 0, "maximum": 1, "default": 0.65,
+                "description": "Spinning signature: share of the shared passages' words left identical.",
+            },
+            "min_swaps_per_100": {
+                "type": "number", "minimum": 0, "default": 2.0,
+                "description": "Spinning signature: word swaps per 100 words of shared passage. Pairs with "
+                "the signature have their swapped collocations reported, not only broken names.",
+            },
+        },
+        "additionalProperties": False,
+    }
+
+    def check_corpus(self, corpus):
+        reuse = corpus.analysis("reuse")
+        substitutions = []
+        stats: dict[tuple[str, str], trn_align.PairStats] = defaultdict(trn_align.PairStats)
+        index = trn_align.WordIndex()
+        for passage in reuse.passages:
+            pair = tuple(sorted((passage.a, passage.b)))
+            substitutions.extend(trn_align.substitutions_in_passage(
+                passage, corpus[passage.a], corpus[passage.b], index, self.options["max_words"], stats[pair]
+            ))
+        if not substitutions:
+            return
+
+        def canonical_of(doc_id):
+            cluster = reuse.story_cluster_of(doc_id)
+            return cluster.canonical if cluster else None
+
+        # one finding per spun span, pointing at every sibling wording it was compared with
+        by_span: dict[tuple[str, int, int], list] = defaultdict(list)
+        settings = trn_align.Settings(
+            min_pmi=self.options["min_pmi"],
+            min_verbatim=self.options["min_verbatim"],
+            min_swaps_per_100=self.options["min_swaps_per_100"],
+        )
+        vocabulary = lowercase_vocabulary(corpus)
+        for sub in trn_align.judge(corpus, substitutions, stats, canonical_of, vocabulary, settings):
+            spun, original = (sub.a, sub.b) if sub.spun == sub.a.doc else (sub.b, sub.a)
+            by_span[(spun.doc, spun.span.start, spun.span.end)].append((sub, spun, original))
+        for (doc_id, start, end), items in sorted(by_span.items()):
+            sub, spun, original = items[0]
+            document = corpus[doc_id]
+            source = corpus[original.doc]
+            mine = spun.text(document.text)
+            theirs = original.text(source.text)
+            what = "a name" if sub.kind == "name" else "a fixed expression"
+            related = []
+            for other_sub, _, other in items:
+                if all(r.document != other.doc for r in related):
+                    related.append(Related(other.doc, other.span, round(other_sub.similarity, 3)))
+            yield self.finding(
+                document,
+                (start, end),
+                f"spun wording \"{mine}\" inside {what}: {original.doc} has \"{theirs}\" "
+                f"in the same passage ({sub.evidence})",
+                related=related,
+                suggestion=theirs,
+                data={"kind": sub.kind, "original": theirs, "evidence": sub.evidence},
+                anchor=f"{mine}|{theirs}",
+            )
+
+
+class NameVariant(Check):
+    """The same person or organisation spelled differently across copies of one story.
+
+    Why it matters: machine translation and re-transliteration re-spell names
+    ("Zelenskiy" and "Zelensky", "Sergei" and "Sergey", a changed syllable). In one
+    story cluster the spellings should agree; a minority spelling shows a text that
+    went through another language, or a plain error that a copy editor should fix.
+
+    Example: ``a.txt`` and ``b.txt`` quote "Foreign Minister Sergei Lavrov", and
+    ``c.txt``, on the same story, has "Foreign Minister Sergei Lavrow". ``c.txt`` is
+    flagged at "Lavrow" with the suggestion "Lavrov" and ``a.txt``'s mention as the
+    related span. Spellings are matched when they play the same role (the same first
+    name or title beside them) or sound alike, and are close in letters; a document
+    that uses both spellings is left alone (two people may share a first name).
+    """
+
+    code = "TRN003"
+    requires_analyses = ("reuse",)
+    name = "name-variant"
+    category = "translation"
+    severity = Severity.WARNING
+    options_schema = {"type": "object", "properties": {}, "additionalProperties": False}
+
+    def check_corpus(self, corpus):
+        reuse, clusters = _story_clusters(corpus)
+        if not clusters:
+            return
+        vocabulary = lowercase_vocabulary(corpus)
+        documents = {doc.id: doc for doc in corpus}
+        for cluster in clusters:
+            for variant in trn_names.name_variants(cluster, documents, vocabulary):
+                yield self.finding(
+                    variant.doc,
+                    variant.span,
+                    f"name spelled \"{variant.minority}\" here but \"{variant.majority}\" in "
+                    f"{variant.majority_docs} other document(s) of the same story "
+                    f"({'beside ' + repr(variant.context) if variant.context != 'similar sound' else 'similar sound'})",
+                    related=[Related(variant.related_doc, variant.related_span)],
+                    suggestion=variant.majority,
+                    data={"spelling": variant.minority, "majority": variant.majority,
+                          "documents_with_majority": variant.majority_docs},
+                    anchor=f"{variant.minority}|{variant.majority}",
+                )
+
+
+class AlteredQuote(Check):
+    """A direct quotation whose words differ from the same quotation in sibling copies of the story.
+
+    Why it matters: a quotation is the speaker's exact words. Copies of a story that
+    went through a spinner or a round trip through machine translation come back
+    with the quotation re-worded ("a strong conversation" became "a robust
+    conversation"), which misquotes the speaker while still using quotation marks.
+
+    Example: ``a.txt`` and ``b.txt`` report Mayor Ruth Okafor saying "We will rebuild
+    every school that the storm destroyed", and ``c.txt`` has her saying "We will
+    reconstruct every school that the storm ruined". ``c.txt``'s quotation is flagged;
+    the related span is ``a.txt``'s quotation and the suggestion its wording. Quotes
+    are matched by shared content words and speaker (names around the quotation); a
+    quotation cut short or extended is not a re-wording, and differences of
+    punctuation or case are ignored. The majority wording wins; a tie goes to the
+    cluster's canonical document.
+    """
+
+    code = "TRN004"
+    requires_analyses = ("reuse",)
+    name = "altered-quote"
+    category = "translation"
+    severity = Severity.WARNING
+    options_schema = {
+        "type": "object",
+        "properties": {
+            "min_words": {
+                "type": "integer", "minimum": 2, "default": 5,
+                "description": "Shortest quotation (in words) compared across documents.",
+            },
+            "min_overlap": {
+                "type": "number", "minimum": 0, "maximum": 1, "default": 0.5,
+                "description": "Share of the shorter quotation's content words the two must share to be "
+                "the same quotation.",
+            },
+        },
+        "additionalProperties": False,
+    }
+
+    def check_corpus(self, corpus):
+        reuse, clusters = _story_clusters(corpus)
+        if not clusters:
+            return
+        vocabulary = lowercase_vocabulary(corpus)
+        documents = {doc.id: doc for doc in corpus}
+        for cluster in clusters:
+            for altered in trn_names.altered_quotes(
+                cluster, documents, vocabulary, self.options["min_words"], self.options["min_overlap"]
+            ):
+                quote, reference = altered.quote, altered.reference
+                theirs = documents[reference.doc].text[reference.span.start : reference.span.end]
+                shown = "; ".join(f"\"{mine}\" for \"{other}\"" if mine and other else
+                                  (f"adds \"{mine}\"" if mine else f"drops \"{other}\"")
+                                  for mine, other in altered.differing[:3])
+                yield self.finding(
+                    quote.doc,
+                    quote.span,
+                    f"quotation re-worded compared with {reference.doc} "
+                    f"({altered.reference_docs} document(s) agree on its wording): {shown}",
+                    related=[Related(reference.doc, reference.span)],
+                    suggestion=theirs,
+                    data={"differences": [list(d) for d in altered.differing]},
+                )
+
+
+@hookimpl
+def copydesk_register_checks():
+    # TRN002-TRN004 read the duplication plugin's shared "reuse" analysis
+    return [TorturedPhrase, SpunSubstitution, NameVariant, AlteredQuote, Translationese]

@@ -1,0 +1,217 @@
+"""Duplication checks and the shared reuse analysis, on generated text and on the seeds as a whole."""
+
+import random
+from pathlib import Path
+
+import pytest
+
+from copydesk import Corpus, Document
+from copydesk.manager import collect_registry, make_plugin_manager
+from copydesk.plugins.duplication import NearDuplicate, ReusedPassage, SameStory
+from copydesk.testing import run_check
+
+ROOT = Path(__file__).resolve().parent.parent
+VOCABULARY = (
+    "council budget river harbour minister police school station bridge market hospital factory farmers "
+    "election museum airport railway court union strike price energy water storm festival report village "
+    "company workers tax road bank ship coast mayor teacher doctor students library park weather season"
+).split()
+FILLER = "the a of to in and on for with at by from after before over under near said would could will".split()
+
+
+# made-up content words, so that generated articles differ in vocabulary as real ones do
+LEXICON = sorted({"".join(random.Random(n).choice("bcdfghklmnprstvz") + random.Random(n * 7 + k).choice("aeiou")
+                          for k in range(3)) for n in range(4000)})
+
+
+def article(rng, words=300):
+    topic = rng.sample(LEXICON, 60) + VOCABULARY
+    out = []
+    for i in range(words):
+        out.append(rng.choice(topic) if i % 3 else rng.choice(FILLER))
+        if i % 17 == 16:
+            out[-1] += "."
+    return " ".join(out).capitalize() + "."
+
+
+def edited(rng, text, share):
+    tokens = text.split()
+    for index in rng.sample(range(len(tokens)), int(len(tokens) * share)):
+        tokens[index] = rng.choice(VOCABULARY)
+    return " ".join(tokens)
+
+
+@pytest.fixture(scope="module")
+def reuse_of():
+    registry = collect_registry(make_plugin_manager(autoload=False))
+
+    def compute(documents):
+        corpus = Corpus([Document(k, v) for k, v in documents.items()], registry.analyses)
+        return corpus.analysis("reuse")
+
+    return compute
+
+
+def test_near_duplicates_with_up_to_20_percent_edits_are_found_and_only_they(reuse_of):
+    rng = random.Random(7)
+    documents, truth = {}, set()
+    for i in range(60):
+        documents[f"orig{i:03}"] = article(rng)
+    for i in range(30):
+        copy = f"zcopy{i:03}"
+        documents[copy] = edited(rng, documents[f"orig{i:03}"], rng.uniform(0.02, 0.2))
+        truth.add((f"orig{i:03}", copy))
+    reuse = reuse_of(documents)
+    found = {(p.a, p.b) for p in reuse.pairs if p.kind == "near-duplicate"}
+    assert found == truth
+    for cluster in reuse.near_duplicate_clusters:
+        assert len(cluster.members) == 2
+
+
+def test_features_are_the_same_bytes_with_and_without_numpy():
+    """numpy only makes signatures and seeds faster: results never depend on it being installed."""
+    pytest.importorskip("numpy")
+    from copydesk.plugins.dup_batch import features_numpy, features_python
+
+    rng = random.Random(2)
+    texts = [article(rng, rng.randint(1, 400)) for _ in range(60)]
+    texts += ["", "One", "Two words", "Straße, “ﬁne” don’t İstanbul 1,000.5 U.S.", edited(rng, texts[0], 0.1)]
+    for size, seed_size, num_perm in ((2, 3, 126), (5, 4, 64), (1, 2, 16)):
+        expected = [features_python(t, size, num_perm, seed_size, 3) for t in texts]
+        assert features_numpy(texts, size, num_perm, seed_size, 3) == expected
+
+
+def test_reuse_analysis_is_the_same_with_and_without_numpy(reuse_of, monkeypatch):
+    pytest.importorskip("numpy")
+    from copydesk.plugins import dup_batch
+
+    rng = random.Random(9)
+    documents = {f"orig{i:02}": article(rng) for i in range(40)}
+    documents.update({f"copy{i:02}": edited(rng, documents[f"orig{i:02}"], 0.1 * (i % 3)) for i in range(0, 40, 4)})
+    with_numpy = reuse_of(documents)
+    monkeypatch.setattr(dup_batch, "_np", None)
+    without = reuse_of(documents)
+    assert with_numpy.pairs == without.pairs and with_numpy.passages == without.passages
+    assert len([p for p in without.pairs if p.kind == "near-duplicate"]) == 10
+
+
+def test_clusters_are_transitive_and_canonical_is_earliest_date(reuse_of):
+    rng = random.Random(3)
+    base = article(rng)
+    docs = [Document("a", edited(rng, base, 0.01), metadata={"date": "2024-03-02"}),
+            Document("b", base + " " + article(rng, 30), metadata={"date": "2024-03-01"}),
+            Document("c", edited(rng, base, 0.02))]
+    findings = run_check(NearDuplicate, docs)
+    assert {f.document for f in findings} == {"a", "c"}
+    assert all(f.related[0].document == "b" and f.data["cluster_size"] == 3 for f in findings)
+
+
+def test_reused_passage_survives_spinning_insertions_and_reordering():
+    rng = random.Random(11)
+    p1, p2, p3 = article(rng, 60), article(rng, 60), article(rng, 60)
+    source = f"{p1}\n{p2}\n{p3}\n"
+    spun_p1 = " ".join(w if i % 5 else "SWAP" for i, w in enumerate(p1.split()))
+    inserted_p3 = " ".join(p3.split()[:25] + "which officials described as unusual in recent years".split() + p3.split()[25:])
+    copy = f"{article(rng, 80)}\n{inserted_p3}\n{spun_p1}\n"
+    findings = run_check(ReusedPassage, {"a.txt": source, "b.txt": copy})
+    spans = [(f.document, copy[f.span.start:f.span.end]) for f in findings]
+    assert len(findings) == 2, spans
+    for finding in findings:
+        related = finding.related[0]
+        assert related.document == "a.txt"
+        assert 0.5 < finding.data["verbatim_share"] <= 1
+    texts = sorted(copy[f.span.start:f.span.end] for f in findings)
+    assert any("officials described as unusual" in t for t in texts), "the inserted clause stays inside the passage"
+
+
+def test_passages_of_a_spun_reordered_copy_do_not_overlap_and_cover_each_paragraph(reuse_of):
+    rng = random.Random(21)
+    paragraphs = [article(rng, 70) for _ in range(4)]
+    spun = [" ".join(w if i % 4 else "SWAP" for i, w in enumerate(p.split())) for p in paragraphs]
+    source = "\n".join(paragraphs) + "\n"
+    copy = "\n".join([spun[2], spun[0], spun[3], spun[1]]) + "\n"
+    passages = reuse_of({"a": source, "b": copy}).passages_between("a", "b")
+    assert len(passages) == 4
+    for side in ("a_span", "b_span"):
+        spans = sorted((getattr(p, side).start, getattr(p, side).end) for p in passages)
+        assert all(x[1] <= y[0] for x, y in zip(spans, spans[1:])), spans
+    for p in passages:  # each passage pairs a paragraph with its own spun copy
+        a_para = source[: p.a_span.start].count("\n")
+        b_para = copy[: p.b_span.start].count("\n")
+        assert [2, 0, 3, 1][b_para] == a_para
+
+
+def test_short_templated_notices_are_not_the_same_story():
+    """Notices filled into one template share words, months and figures, not a story."""
+    rng = random.Random(4)
+    months = "January February March April May June".split()
+    documents = {}
+    for i in range(40):
+        old, new = rng.randint(2, 40), rng.randint(2, 40)
+        documents[f"notice{i:02}.txt"] = (
+            f"Quarterly dividend {new} cents vs {old} cents prior. Payable {rng.choice(months)} {rng.randint(1, 28)}, "
+            f"record {rng.choice(months)} {rng.randint(1, 28)}."
+        )
+    assert run_check(SameStory, documents) == []
+
+
+def test_a_retelling_among_many_stories_is_the_same_story():
+    rng = random.Random(8)
+    names = [w.capitalize() for w in rng.sample(LEXICON, 8)]
+    story = (f"{names[0]} {names[1]}, the mayor of {names[2]}, said the council will spend 45 million on a new "
+             f"bridge over the {names[3]} river. Work starts in March and should end in 2028, {names[1]} said. "
+             f"Councillor {names[4]} {names[5]} called the plan too costly and asked for a vote. "
+             f"The {names[6]} company will build it with steel from {names[7]}.")
+    retold = (f"A new {names[3]} river bridge costing 45 million was approved by the {names[2]} council. "
+              f"Mayor {names[1]} expects construction, led by {names[6]} with {names[7]} steel, to run from March "
+              f"until 2028. {names[5]}, a councillor, opposes the costly project and wants a vote on it.")
+    documents = {f"other{i:02}.txt": article(rng, 120) for i in range(30)}
+    documents.update({"story.txt": story, "zretold.txt": retold})
+    findings = run_check(SameStory, documents)
+    assert [(f.document, f.related[0].document) for f in findings] == [("zretold.txt", "story.txt")]
+
+
+def test_reuse_analysis_contract(reuse_of):
+    rng = random.Random(5)
+    shared = article(rng, 80)
+    reuse = reuse_of({"x": article(rng) + "\n" + shared, "y": shared + "\n" + article(rng), "z": article(rng)})
+    assert reuse.linked("x") == [("y", "reused-passage", reuse.pairs_of("x")[0].similarity)]
+    (passage,) = reuse.passages_between("y", "x")
+    assert passage.a == "y" and passage.b == "x"
+    assert reuse.story_cluster_of("x").members == ("x", "y") and reuse.story_cluster_of("z") is None
+
+
+def test_results_do_not_depend_on_hash_seed_or_process(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    rng = random.Random(1)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    base = article(rng)
+    for i in range(6):
+        (corpus / f"d{i}.txt").write_text(edited(rng, base, 0.03 * i) if i % 2 else article(rng))
+    outputs = []
+    for seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=seed, COPYDESK_DISABLE_PLUGIN_AUTOLOAD="1")
+        done = subprocess.run([sys.executable, "-m", "copydesk", "check", "corpus", "--select", "DUP", "--no-cache",
+                               "-f", "json"], cwd=tmp_path, env=env, capture_output=True, text=True)
+        outputs.append([(f["code"], f["document"], f["span"]) for f in json.loads(done.stdout)["findings"]])
+    assert outputs[0] == outputs[1] and outputs[0]
+
+
+def test_seed_corpus_pairs_are_all_linked():
+    """Every seed shares the story with every other: each pair must be linked somehow,
+    and the spun copy must share passages with the near-copy despite the swapped words."""
+    seeds = sorted((ROOT / "seeds").glob("*.txt"))
+    registry = collect_registry(make_plugin_manager(autoload=False))
+    corpus = Corpus([Document(p.name, p.read_text(encoding="utf-8")) for p in seeds], registry.analyses)
+    reuse = corpus.analysis("reuse")
+    ids = [p.name for p in seeds]
+    for i, a in enumerate(ids):
+        for b in ids[i + 1:]:
+            assert reuse.passages_between(a, b) or any(p.b == b for p in reuse.pairs_of(a)), (a, b)
+    assert len(reuse.passages_between(ids[0], ids[1])) >= 3
+    assert len(reuse.story_clusters) == 1

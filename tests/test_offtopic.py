@@ -1,0 +1,235 @@
+"""Off-topic checks TOP001-TOP004 on news-like text written for these tests."""
+
+from copydesk import Corpus, Document, Severity
+from copydesk.plugins.offtopic import Boilerplate, OffTopicDocument, OffTopicPassage, TruncatedParagraph
+from copydesk.plugins.top_lines import cut_ending, line_boilerplate
+from copydesk.plugins.top_segment import best_split
+from copydesk.testing import run_check
+
+BRIDGE = [
+    "The Riverton city council on Tuesday approved a 42 million dollar plan to replace the Harbor Street bridge, "
+    "the crossing that engineers closed to trucks last spring after inspectors found corroded steel beams.",
+    "Council members voted 7-2 for the replacement, which Mayor Elena Brooks called the largest public works "
+    "project in Riverton in two decades.",
+    "Construction of the new bridge is due to start in March and to take about two years, the city's public works "
+    "director, Tomas Reyes, told the council. A temporary ferry will carry commuters across the Mill River while "
+    "the Harbor Street crossing is closed.",
+    "The two council members who voted against the plan said the city should have repaired the old bridge "
+    "instead. Councilman Frank Ode said a repair would have cost half as much and kept the crossing open.",
+    "Reyes said repairs would only have delayed the problem. The steel beams of the Harbor Street bridge date "
+    "from 1958, he said, and inspectors found that corrosion had eaten through several of them.",
+    "The state transportation department will pay for about 60 percent of the new bridge, and the rest will "
+    "come from a bond that Riverton voters approved in November.",
+]
+BACKGROUND = (
+    "The Harbor Street bridge opened in 1958 and carries about 18,000 vehicles across the Mill River on a "
+    "typical weekday, according to city traffic counts."
+)
+TENNIS = [
+    "In tennis, Maria Santos won her first Grand Slam title on Saturday, beating the defending champion in three "
+    "sets in a final that lasted almost three hours at Roland Garros in Paris.",
+    "Santos, 21, broke serve twice in the deciding set and sealed the championship with an ace. Her coach, the "
+    "former Olympic medallist Ivan Petrov, wept in the players' box.",
+    "The Brazilian had never gone past the quarterfinals of a major tournament before this fortnight, and she "
+    "will rise to fourth in the world rankings on Monday.",
+]
+RECIPE = (
+    "Whisk two eggs with a cup of flour, a pinch of salt and half a cup of milk until the batter is smooth. "
+    "Let it rest for ten minutes, then pour thin rounds into a hot buttered skillet and flip each pancake once "
+    "bubbles form on its surface. Serve warm with maple syrup and fresh blueberries."
+)
+
+
+def text(*paragraphs):
+    return "\n".join(paragraphs)
+
+
+def paragraph_start(doc_text, paragraph):
+    return doc_text.index(paragraph)
+
+
+# ----------------------------------------------------------------------- TOP001
+
+
+def test_glued_story_at_the_end_is_one_warning_run_from_the_cut_to_the_end():
+    glued = text(*BRIDGE, *TENNIS)
+    findings = run_check(OffTopicPassage, {"glued.txt": glued})
+    assert len(findings) == 1
+    f = findings[0]
+    assert f.severity == Severity.WARNING
+    assert f.span.start == paragraph_start(glued, TENNIS[0])
+    assert f.span.end == len(glued)
+    assert "Santos" in f.message and f.data["kind"] == "tail"
+
+
+def test_the_story_alone_and_with_its_background_paragraph_is_not_flagged():
+    assert run_check(OffTopicPassage, {"a.txt": text(*BRIDGE)}) == []
+    assert run_check(OffTopicPassage, {"a.txt": text(*BRIDGE, BACKGROUND)}) == []
+
+
+def test_other_versions_of_the_story_keep_the_cut_exact():
+    glued = text(*BRIDGE, *TENNIS)
+    retold = text(BRIDGE[1], BRIDGE[0], BRIDGE[2], BRIDGE[5])
+    shortened = text(BRIDGE[0], BRIDGE[3], BRIDGE[4])
+    findings = run_check(OffTopicPassage, {"glued.txt": glued, "retold.txt": retold, "short.txt": shortened})
+    assert [(f.document, f.span.start, f.severity) for f in findings] == [
+        ("glued.txt", paragraph_start(glued, TENNIS[0]), Severity.WARNING)
+    ]
+
+
+def test_works_without_the_shared_reuse_analysis():
+    glued = text(*BRIDGE, *TENNIS)
+    corpus = Corpus([Document("glued.txt", glued)], analyses={})
+    findings = list(OffTopicPassage().check_corpus(corpus))
+    assert len(findings) == 1 and findings[0].span.start == paragraph_start(glued, TENNIS[0])
+
+
+def test_short_and_one_paragraph_documents_never_go_above_info():
+    short = text(BRIDGE[0], BRIDGE[2], TENNIS[0], TENNIS[1])
+    one = " ".join(BRIDGE + TENNIS)
+    findings = run_check(OffTopicPassage, {"short.txt": short, "one.txt": one})
+    assert all(f.severity == Severity.INFO for f in findings)
+    assert not [f for f in findings if f.document == "one.txt"]
+
+
+def test_bullet_list_inside_the_story_is_not_a_foreign_run():
+    bullets = [
+        "- Cost: 42 million dollars, 60 percent from the state",
+        "- Start: March, for about two years",
+        "- Detour: a temporary ferry across the Mill River",
+    ]
+    doc = text(*BRIDGE[:3], *bullets, *BRIDGE[3:])
+    findings = run_check(OffTopicPassage, {"a.txt": doc})
+    assert all(f.severity == Severity.INFO for f in findings)
+
+
+def test_change_point_prefers_the_whole_foreign_run_to_one_paragraph():
+    story = [{"bridge": 1.0, "council": 1.0, "riverton": 1.0}, {"bridge": 1.0, "council": 1.0},
+             {"bridge": 1.0, "riverton": 1.0, "steel": 1.0}, {"council": 1.0, "steel": 1.0, "riverton": 1.0}]
+    foreign = [{"tennis": 1.0, "santos": 1.0}, {"santos": 1.0, "serve": 1.0}, {"ranking": 1.0, "santos": 1.0}]
+    split = best_split(story + foreign)
+    assert (split.start, split.end) == (4, 7)
+    assert split.relative == 0.0
+
+
+# ----------------------------------------------------------------------- TOP002
+
+
+def test_caption_navigation_byline_and_kicker_lines_are_boilerplate():
+    doc = text(
+        "By Jane Doe and Sam Lee",
+        BRIDGE[0],
+        "Photo: City of Riverton",
+        BRIDGE[1],
+        "Read more: the ten oldest bridges in the state",
+        "BRIDGE WORK: " + BRIDGE[2],
+        "Share this article",
+    )
+    findings = run_check(Boilerplate, {"a.txt": doc})
+    assert [(f.data["kind"], doc[f.span.start:f.span.end]) for f in findings] == [
+        ("byline", "By Jane Doe and Sam Lee"),
+        ("caption", "Photo: City of Riverton"),
+        ("navigation", "Read more: the ten oldest bridges in the state"),
+        ("kicker", "BRIDGE WORK:"),
+        ("navigation", "Share this article"),
+    ]
+    kicker = [f for f in findings if f.data["kind"] == "kicker"][0]
+    assert kicker.severity == Severity.INFO
+
+
+def test_story_paragraphs_are_not_boilerplate():
+    assert run_check(Boilerplate, {"a.txt": text(*BRIDGE, *TENNIS)}) == []
+
+
+def test_header_glued_with_separators_is_reported_up_to_the_text():
+    line = "Council Backs New Bridge \\ Riverton Daily \\ Jane Doe \\ " + BRIDGE[0]
+    pieces = line_boilerplate(line, 0)
+    assert [(p.kind, line[p.start:p.end]) for p in pieces] == [
+        ("header", "Council Backs New Bridge \\ Riverton Daily \\ Jane Doe \\ ")
+    ]
+
+
+def test_line_repeated_across_unrelated_documents_but_not_across_copies_of_one_story():
+    promo = "Get the morning briefing in your inbox"
+    docs = {
+        "bridge.txt": text(*BRIDGE, promo),
+        "tennis.txt": text(*TENNIS, promo),
+        "recipe.txt": text(RECIPE, promo),
+    }
+    findings = run_check(Boilerplate, docs)
+    assert sorted(f.document for f in findings if f.data["kind"] == "repeated") == sorted(docs)
+    copies = {f"v{i}.txt": text(*BRIDGE[: 4 + i % 2], "Council members will meet again next Tuesday") for i in range(3)}
+    assert [f for f in run_check(Boilerplate, copies) if f.data["kind"] == "repeated"] == []
+
+
+# ----------------------------------------------------------------------- TOP003
+
+
+def test_paragraph_cut_on_a_function_word_is_truncated():
+    cut = "The state will pay for about 60 percent of the new bridge, and the rest will come from the"
+    doc = text(BRIDGE[0], cut, BRIDGE[1])
+    findings = run_check(TruncatedParagraph, {"a.txt": doc})
+    assert [doc[f.span.start:f.span.end] for f in findings] == [cut]
+    assert "“the”" in findings[0].message
+
+
+def test_document_ending_in_open_quotation_or_without_punctuation():
+    doc = text(BRIDGE[0], "“We will keep the crossing open as long as the inspectors let us, and then we")
+    assert len(run_check(TruncatedParagraph, {"a.txt": doc})) == 1
+    doc = text(BRIDGE[0], "Reyes said the steel beams of the Harbor Street bridge were corroded beyond repair")
+    assert "document ends" in run_check(TruncatedParagraph, {"a.txt": doc})[0].message
+
+
+def test_headings_bullets_labels_and_complete_text_are_not_truncated():
+    doc = text(
+        "Council Approves New Harbor Street Bridge",
+        BRIDGE[0],
+        "What happens next",
+        "- a temporary ferry for commuters",
+        "- construction from March",
+        "Photo: City of Riverton",
+        "Contact: press office",
+        BRIDGE[1] + " “It is the right call,” Brooks said.",
+    )
+    assert run_check(TruncatedParagraph, {"a.txt": doc}) == []
+    assert cut_ending("Council Approves New Harbor Street Bridge", 0) is None
+
+
+def test_hard_wrapped_lines_are_not_each_a_cut():
+    words = " ".join(BRIDGE).split()
+    lines = [" ".join(words[i:i + 11]) for i in range(0, len(words), 11)]
+    findings = run_check(TruncatedParagraph, {"a.txt": "\n".join(lines)})
+    assert findings == []
+
+
+# ----------------------------------------------------------------------- TOP004
+
+
+def _bridge_corpus():
+    return {
+        "a.txt": text(*BRIDGE),
+        "b.txt": text(BRIDGE[1], BRIDGE[4], BRIDGE[5]),
+        "c.txt": text(BRIDGE[0], BRIDGE[2], BACKGROUND),
+        "d.txt": text(BRIDGE[3], BRIDGE[2], BRIDGE[0]),
+    }
+
+
+def test_stray_document_in_a_one_topic_corpus_is_off_topic():
+    docs = {**_bridge_corpus(), "recipe.txt": RECIPE}
+    findings = run_check(OffTopicDocument, docs)
+    assert [f.document for f in findings] == ["recipe.txt"]
+    assert findings[0].span is None
+
+
+def test_no_stray_without_one_and_nothing_for_tiny_corpora():
+    assert run_check(OffTopicDocument, _bridge_corpus()) == []
+    assert run_check(OffTopicDocument, {"a.txt": text(*BRIDGE), "r.txt": RECIPE}) == []
+
+
+def test_declared_topic_by_keywords_and_by_reference_documents():
+    docs = {"a.txt": text(*BRIDGE), "t.txt": text(*TENNIS), "r.txt": RECIPE}
+    found = run_check(OffTopicDocument, docs, {"keywords": ["bridge", "Mill River"]})
+    assert sorted(f.document for f in found) == ["r.txt", "t.txt"]
+    found = run_check(OffTopicDocument, docs, {"reference_documents": ["t.txt"]})
+    assert sorted(f.document for f in found) == ["a.txt", "r.txt"]
+    assert all(f.related[0].document == "t.txt" for f in found)

@@ -1,0 +1,222 @@
+"""Unit tests for the translation plugin (TRN001-TRN005) and its helper modules."""
+
+from __future__ import annotations
+
+import builtins
+import json
+import pickle
+import time
+
+import pytest
+
+from copydesk import Document
+from copydesk.plugins import trn_lexicon, trn_markers
+from copydesk.plugins.translation import TorturedPhrase, Translationese
+from copydesk.testing import run_check
+
+
+def spans(findings, documents):
+    return [documents[f.document][f.span.start : f.span.end] for f in findings]
+
+
+# ------------------------------------------------------------------------ lexicon
+
+
+def test_builtin_lexicon_is_broad_and_well_formed():
+    entries = trn_lexicon.builtin_entries()
+    assert len(entries) >= 500
+    domains = {e.domain for e in entries}
+    assert {"institution", "title", "idiom", "technology", "medicine", "economy"} <= domains
+    tortured = [trn_lexicon._phrase_key(e) for e in entries]
+    assert len(tortured) == len(set(tortured)), "duplicate tortured phrases"
+    for entry in entries:
+        assert entry.tortured.lower() != entry.expected.lower()
+        assert len(entry.words) >= 1
+
+
+def test_builtin_lexicon_does_not_fire_on_its_own_expected_phrases():
+    # every expected phrase is ordinary English: none may look tortured
+    matcher = trn_lexicon.build_matcher()
+    expected = ". ".join(e.expected.replace("*", "Global") for e in trn_lexicon.builtin_entries())
+    hits = [expected[m.start : m.end] for m in matcher.find(expected, Document("x", expected).tokens)]
+    assert hits == []
+
+
+def test_inflection_forms():
+    assert trn_lexicon.inflect("take", "ing") == "taking"
+    assert trn_lexicon.inflect("get", "ing") == "getting"
+    assert trn_lexicon.inflect("agency", "s") == "agencies"
+    assert trn_lexicon.inflect("take", "ed") == "took"
+    forms = trn_lexicon.verb_forms("consider")
+    assert {"considers", "considered", "considering"} <= set(forms)
+    # -ing and -ed are only folded on an entry's first word: "keep talks" must not match "keep talking"
+    assert "talking" not in trn_lexicon.noun_forms("talks")
+
+
+def test_irregular_verbs_and_suggestion_reinflection():
+    matcher = trn_lexicon.build_matcher(builtin=False, phrases={"acquire place": "take place"})
+    text = "The vote acquired place on Sunday."
+    [match] = matcher.find(text, Document("x", text).tokens)
+    assert match.suggestion == "took place"
+
+
+def test_gaps_must_match_and_hyphens_equal_spaces():
+    matcher = trn_lexicon.build_matcher(builtin=False, phrases={"known as on": "called on"})
+    for text, hits in [
+        ("They known as on him.", 1),
+        ("The scheme is known as, on balance, a success.", 0),
+        ("It is known as on-demand printing.", 0),  # "on" is part of "on-demand"
+        ("He was known as. On Monday he left.", 0),
+    ]:
+        assert len(list(matcher.find(text, Document("x", text).tokens))) == hits, text
+
+
+def test_capitalised_entries_need_capitals_and_exact_entries_need_exact_case():
+    documents = {
+        "a.txt": "The Heart for Media Freedom said so. A heart for the poor is no crime.",
+        "b.txt": "Great britain and Great Britain.",
+    }
+    findings = run_check(TorturedPhrase, documents)
+    assert spans(findings, documents) == ["Heart for Media", "Great britain"]
+
+
+def test_user_lexicons_tsv_yaml_and_pps_json(tmp_path):
+    (tmp_path / "mine.tsv").write_text("# my list\nbarking mad cow\tmad cow\tmedicine\n", encoding="utf-8")
+    (tmp_path / "mine.yaml").write_text("sleek apple: big apple\n", encoding="utf-8")
+    pps = {"version": "1", "phrases": [{"tortured": "lactose bigotry", "correct": "lactose intolerance"}]}
+    (tmp_path / "pps.json").write_text(json.dumps(pps), encoding="utf-8")
+    documents = {"a.txt": "Barking mad cow disease, the sleek apple and lactose bigotry."}
+    options = {"builtin": False, "lexicons": [str(tmp_path / n) for n in ("mine.tsv", "mine.yaml", "pps.json")]}
+    findings = run_check(TorturedPhrase, documents, options)
+    assert [f.suggestion for f in findings] == ["Mad cow", "big apple", "lactose intolerance"]
+    assert findings[2].data["lexicon"].endswith("pps.json")
+
+
+def test_bad_user_lexicon_is_an_error_naming_file_and_line(tmp_path):
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("no tab here\n", encoding="utf-8")
+    with pytest.raises(trn_lexicon.LexiconError, match="bad.tsv:1"):
+        TorturedPhrase({"lexicons": [str(bad)]})
+    with pytest.raises(trn_lexicon.LexiconError, match="cannot read"):
+        TorturedPhrase({"lexicons": [str(tmp_path / "missing.tsv")]})
+
+
+def test_exclude_domains():
+    documents = {"a.txt": "Profound learning, said the assume tank."}
+    findings = run_check(TorturedPhrase, documents, {"exclude_domains": ["technology"]})
+    assert spans(findings, documents) == ["assume tank"]
+
+
+def test_checks_are_picklable():
+    for cls in (TorturedPhrase, Translationese):
+        clone = pickle.loads(pickle.dumps(cls()))
+        assert clone.options == cls().options
+
+
+# ------------------------------------------------------------------------ markers
+
+
+def test_mojibake_repairs_without_ftfy(monkeypatch):
+    real_import = builtins.__import__
+
+    def no_ftfy(name, *args, **kwargs):
+        if name == "ftfy":
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_ftfy)
+    text = "Ã‰lysÃ©e officials didnâ€™t comment."
+    found = [(text[m.start : m.end], m.suggestion) for m in trn_markers.find_mojibake(text)]
+    assert found == [("Ã‰", "É"), ("Ã©", "é"), ("â€™", "’")]
+
+
+def test_foreign_language_without_detector(monkeypatch):
+    monkeypatch.setattr(trn_markers, "_lingua_detector", lambda: None)
+    documents = {
+        "a.txt": "Der Bundestag hat am Freitag das neue Gesetz mit großer Mehrheit beschlossen, und die Opposition ist nicht zufrieden.",
+        "b.txt": "Die Welt and Le Monde both reported that the vote was close.",
+    }
+    findings = run_check(Translationese, documents)
+    assert [(f.document, f.data["detail"]) for f in findings] == [("a.txt", "German")]
+
+
+def test_foreign_script_needs_an_english_text():
+    # a text mostly in Russian is not "English with a foreign run": nothing to say
+    text = "Москва сегодня объявила о новых мерах поддержки. Reuters"
+    assert list(trn_markers.find_foreign_script(text)) == []
+
+
+def test_translationese_markers_can_be_selected():
+    documents = {"a.txt": "Prices rose by 3,5 percent, the cafÃ© said."}
+    findings = run_check(Translationese, documents, {"markers": ["mojibake"]})
+    assert [f.data["marker"] for f in findings] == ["mojibake"]
+
+
+# ---------------------------------------------------- cross-document helpers (no analysis)
+
+from dataclasses import dataclass as _dataclass  # noqa: E402
+
+from copydesk import Corpus, Span  # noqa: E402
+from copydesk.plugins import trn_align, trn_names  # noqa: E402
+
+
+@_dataclass(frozen=True)
+class _Cluster:
+    id: int
+    members: tuple
+    canonical: str
+
+
+@_dataclass(frozen=True)
+class _Passage:
+    a: str
+    a_span: Span
+    b: str
+    b_span: Span
+    verbatim_share: float
+
+
+def test_phonetic_key_merges_transliterations():
+    assert trn_names.phonetic_key("Zelenskiy") == trn_names.phonetic_key("Zelensky")
+    assert trn_names.phonetic_key("Sergei") == trn_names.phonetic_key("Sergey")
+    assert trn_names.similar_names("Lavrov", "Lavrow")
+    assert not trn_names.similar_names("Biden", "Putin")
+    assert not trn_names.similar_names("O'Brien", "O’Brien")  # the same name, typographic apostrophe
+
+
+def test_name_mentions_skip_sentence_openers_and_common_words():
+    doc = Document("a", "When Foreign Minister Sergei Lavrov spoke, the Division said nothing. Lavrov's aide left.")
+    vocabulary = {"the", "said", "nothing", "spoke", "aide", "left", "division", "when"}
+    mentions = [m.words for m in trn_names.name_mentions(doc, vocabulary)]
+    assert mentions == [("Foreign", "Minister", "Sergei", "Lavrov"), ("Lavrov",)]
+
+
+def test_altered_quote_needs_shared_content_words_not_just_names():
+    docs = {
+        "a": Document("a", 'Officials met. "Russia and North Korea signed a treaty on defence matters today," Ivan Petrov said.'),
+        "b": Document("b", 'Officials met. "Russia and North Korea are a problem for regional stability," Ivan Petrov said.'),
+    }
+    cluster = _Cluster(0, ("a", "b"), "a")
+    assert trn_names.altered_quotes(cluster, docs, {"officials", "met", "said"}, 5, 0.5) == []
+
+
+def test_substitutions_in_passage_skip_spelling_variants_acronyms_and_numbers():
+    a = Document("a", "The U.S. envoy will emphasise the 3 points at the State Department on Monday.")
+    b = Document("b", "The United States envoy will emphasize the 4 points at the State Division on Monday.")
+    passage = _Passage("a", Span(0, len(a.text)), "b", Span(0, len(b.text)), 0.8)
+    subs = trn_align.substitutions_in_passage(passage, a, b, trn_align.WordIndex())
+    assert [(s.a.text(a.text), s.b.text(b.text)) for s in subs] == [("Department", "Division")]
+
+
+def test_judge_uses_recurrence_in_other_documents():
+    texts = {
+        "a": "A State Department official said the grant would end.",
+        "b": "A State Division official said the grant would end.",
+        "c": "The State Department declined to comment.",
+    }
+    corpus = Corpus([Document(k, v) for k, v in texts.items()])
+    passage = _Passage("a", Span(0, len(texts["a"])), "b", Span(0, len(texts["b"])), 0.9)
+    subs = trn_align.substitutions_in_passage(passage, corpus["a"], corpus["b"], trn_align.WordIndex())
+    stats = {("a", "b"): trn_align.PairStats(10, 9, 1)}
+    [sub] = trn_align.judge(corpus, subs, stats, lambda _: "a", {"official", "said", "declined"})
+    assert sub.spun == "b" and sub.kind == "name"
