@@ -19,6 +19,7 @@ from .hookspecs import hookimpl, hookspec
 from .loading import CorpusSettings, Loader
 from .model import Document, Finding, LoadProblem, Related, Severity, Span
 from .output import Formatter, write_atomically
+from .runner import plan_document_checks, run_corpus_checks, run_document_work, store_document_results
 
 try:
     __version__ = _version("copydesk")
@@ -53,5 +54,9 @@ __all__ = [
     "hookimpl",
     "hookspec",
     "main",
+    "plan_document_checks",
+    "run_corpus_checks",
+    "run_document_work",
+    "store_document_results",
     "write_atomically",
 ]

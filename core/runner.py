@@ -73,8 +73,12 @@ def run_document_checks(checks: Sequence[Check], document: Document) -> list[Fin
     return findings
 
 
-def _timed_document_checks(args: tuple[Sequence[Check], Document]) -> tuple[list[Finding], dict[str, float]]:
-    checks, document = args
+def run_document_work(item: tuple[Sequence[Check], Document]) -> tuple[list[Finding], dict[str, float]]:
+    """One unit of per-document work: ``(checks, document)`` -> (findings, seconds per check code).
+
+    Part of the executor API: an executor plugin (``copydesk_run_checks``) ships these
+    items to its workers; the item and the result both pickle."""
+    checks, document = item
     seconds: dict[str, float] = {}
     findings: list[Finding] = []
     for check in checks:
@@ -114,10 +118,13 @@ def _check_key(check: Check, document: Document) -> str:
                   str(check.effective_severity))
 
 
-def _cached_document_results(
+def plan_document_checks(
     corpus: Corpus, checks: Sequence[Check]
 ) -> tuple[list[Finding], list[tuple[Sequence[Check], Document]]]:
-    """Findings the cache holds, and the (checks, document) work still to do."""
+    """Findings the cache holds, and the ``(checks, document)`` work still to do.
+
+    Part of the executor API: run each work item with :func:`run_document_work`, then
+    hand the results, in the same order, to :func:`store_document_results`."""
     if corpus.cache is None:
         return [], [(checks, doc) for doc in corpus.documents]
     from .cache import finding_from_json
@@ -139,7 +146,8 @@ def _cached_document_results(
     return findings, work
 
 
-def _store_document_results(corpus: Corpus, work: Sequence[tuple[Sequence[Check], Document]], results: list) -> None:
+def store_document_results(corpus: Corpus, work: Sequence[tuple[Sequence[Check], Document]], results: list) -> None:
+    """Put the results of :func:`run_document_work` (in ``work``'s order) in the cache, if any."""
     if corpus.cache is None:
         return
     from .cache import finding_to_json
@@ -160,14 +168,14 @@ def copydesk_run_checks(session: Session) -> list[Finding]:
     corpus_checks = [c for c in session.checks if c.scope() == "corpus"]
 
     if document_checks:
-        cached, work = _cached_document_results(corpus, document_checks)
+        cached, work = plan_document_checks(corpus, document_checks)
         findings.extend(cached)
         # in chunks, so that a progress bar can move; results keep document order
         chunk = max(256, session.jobs * 256) if session.progress else len(work) or 1
         for begin in range(0, len(work), chunk):
             batch = work[begin : begin + chunk]
-            results = corpus.map(_timed_document_checks, batch)
-            _store_document_results(corpus, batch, results)
+            results = corpus.map(run_document_work, batch)
+            store_document_results(corpus, batch, results)
             for doc_findings, seconds in results:
                 findings.extend(doc_findings)
                 for code, spent in seconds.items():
@@ -175,6 +183,17 @@ def copydesk_run_checks(session: Session) -> list[Finding]:
             if session.progress:
                 session.progress("documents", min(begin + chunk, len(work)), len(work))
 
+    findings.extend(run_corpus_checks(session, corpus_checks))
+    return findings
+
+
+def run_corpus_checks(session: Session, checks: Sequence[Check]) -> list[Finding]:
+    """The corpus-scope checks, one after another in code order, in this process (their
+    analyses may still fan out through ``corpus.map``). Part of the executor API."""
+    corpus = session.corpus
+    assert corpus is not None
+    corpus_checks = list(checks)
+    findings: list[Finding] = []
     for index, check in enumerate(sorted(corpus_checks, key=lambda c: c.code)):
         if session.progress:
             session.progress(f"corpus check {check.code}", index, len(corpus_checks))

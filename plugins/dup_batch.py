@@ -26,10 +26,20 @@ from copydesk.plugins.dup_shingles import (
     word_hash,
 )
 
-try:  # optional: only speed depends on it
-    import numpy as _np
-except ImportError:  # pragma: no cover - exercised where numpy is absent
-    _np = None
+_UNSET = object()
+_np = _UNSET  # numpy, None when absent; imported on first use so registering checks stays light
+
+
+def _numpy():
+    """numpy if importable (only speed depends on it), else None; imported once, on first use."""
+    global _np
+    if _np is _UNSET:
+        try:
+            import numpy
+        except ImportError:  # pragma: no cover - exercised where numpy is absent
+            numpy = None
+        _np = numpy
+    return _np
 
 EMPTY = 0xFFFFFFFF
 _STEMS: dict[str, str] = {}  # word -> stem, memoised per process
@@ -56,7 +66,7 @@ def features_python(text: str, size: int, num_perm: int, seed_size: int, sample:
 
 def _runs(hashes, doc_of, size: int):
     """Hashes of all runs of ``size`` words inside each document, and the document of each run."""
-    np = _np
+    np = _numpy()
     count = max(0, len(hashes) - size + 1)
     combined = hashes[:count].copy()
     for k in range(1, size):
@@ -73,7 +83,7 @@ def _densify_rows(rows):
     As there, an empty bin borrows from the next non-empty bin to its right; the
     empty bins after the last non-empty one wrap around to bin 0 as already filled.
     """
-    np = _np
+    np = _numpy()
     n, width = rows.shape
     empty = rows == EMPTY
     todo = empty.any(axis=1) & ~empty.all(axis=1)  # rows with nothing to borrow stay as they are
@@ -100,7 +110,7 @@ def _densify_rows(rows):
 
 def features_numpy(texts: Sequence[str], size: int, num_perm: int, seed_size: int, sample: int) -> list[tuple[bytes, bytes]]:
     """:func:`features_python` for many texts at once, with numpy (same bytes)."""
-    np = _np
+    np = _numpy()
     n = len(texts)
     # one dict operation a word, in C (map over setdefault): each word gets a number,
     # the first position it was seen at in this batch; hashes are then computed once
@@ -155,7 +165,7 @@ def features_numpy(texts: Sequence[str], size: int, num_perm: int, seed_size: in
 def batch_features(args: tuple[tuple[str, ...], int, int, int, int]) -> list[tuple[bytes, bytes]]:
     """Features of a batch of texts (runs in workers with --jobs): numpy when importable."""
     texts, size, num_perm, seed_size, sample = args
-    if _np is not None and len(texts) > 1:
+    if _numpy() is not None and len(texts) > 1:
         return features_numpy(texts, size, num_perm, seed_size, sample)
     return [features_python(text, size, num_perm, seed_size, sample) for text in texts]
 
@@ -171,13 +181,13 @@ def estimated_similarities(signatures: Sequence[bytes], pairs: Sequence[tuple[in
     """Share of equal signature values for each pair of document indices (the MinHash Jaccard estimate)."""
     if not pairs:
         return []
-    if _np is None:
+    if _numpy() is None:
         import operator
 
         width = len(signatures[0]) // 4
         rows = [array("I", s) for s in signatures]
         return [sum(map(operator.eq, rows[i], rows[j])) / width for i, j in pairs]
-    np = _np
+    np = _numpy()
     matrix = np.frombuffer(b"".join(signatures), dtype=np.uint32).reshape(len(signatures), -1)
     result: list[float] = []
     for start in range(0, len(pairs), chunk):  # bounded memory: a chunk of pairs at a time
@@ -191,7 +201,7 @@ def band_candidates(signatures: Sequence[bytes], bands: int, rows: int) -> set[t
     candidates: set[tuple[int, int]] = set()
     if not signatures:
         return candidates
-    if _np is None:
+    if _numpy() is None:
         for band in range(bands):
             buckets: dict[bytes, int] = {}
             lo, hi = band * rows * 4, (band + 1) * rows * 4
@@ -200,7 +210,7 @@ def band_candidates(signatures: Sequence[bytes], bands: int, rows: int) -> set[t
                 if first != index:
                     candidates.add((first, index))
         return candidates
-    np = _np
+    np = _numpy()
     matrix = np.frombuffer(b"".join(signatures), dtype=np.uint32).reshape(len(signatures), -1)
     everyone = np.arange(len(signatures))
     for band in range(bands):

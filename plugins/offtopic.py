@@ -13,7 +13,7 @@ from collections import defaultdict
 
 from copydesk import Check, Related, Severity, Span, hookimpl
 from copydesk.plugins.top_lines import cut_ending, fold_line, line_boilerplate, words
-from copydesk.plugins.top_story import (LeadIndex, find_foreign_run, foreign_terms, sibling_relative, sibling_support,
+from copydesk.plugins.top_story import (LeadIndex, StoryText, find_foreign_run, foreign_terms, sibling_relative, sibling_support,
                                          story_units, topic_support)
 from copydesk.plugins.top_terms import IdfModel, dot, stem, term_counts, top_terms
 
@@ -80,6 +80,8 @@ class OffTopicPassage(Check):
                                  "description": "Also model the story's topic from this many corpus documents closest to its lead (0: off)."},
             "neighbour_weight": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.5,
                                  "description": "How much a term used by the lead's topical neighbours counts as part of the story (a term of the text itself counts 1)."},
+            "section_units": {"type": "integer", "minimum": 20, "default": 200,
+                              "description": "A document with more paragraphs than this is searched in overlapping sections of this many (the search is quadratic in a section's length, linear in the number of sections)."},
         },
     }
 
@@ -101,21 +103,24 @@ class OffTopicPassage(Check):
                 neighbours = index.neighbours_of_lead(story, idf, exclude={doc_id, *siblings}, k=o["topic_neighbours"])
                 for term, share in topic_support([bags[n] for n in neighbours]).items():
                     support[term] = max(support.get(term, 0.0), o["neighbour_weight"] * share)
-            split = find_foreign_run(story, idf, support)
-            if split is None or split.score < o["min_contrast"]:
-                continue
-            severity = self._severity(split, len(story.units), sibling_relative(story, idf, split, versions))
-            if severity is None:
-                continue
-            yield self._finding(story, idf, split, support, siblings, severity)
+            found = []
+            for section, is_first, is_last in sections(story, o["section_units"]):
+                split = find_foreign_run(section, idf, support)
+                if split is None or split.score < o["min_contrast"]:
+                    continue
+                kind = split.kind if is_last or split.kind != "tail" else "inner"
+                severity = self._severity(split, kind, len(story.units), sibling_relative(section, idf, split, versions))
+                if severity is not None:
+                    found.append((split.score, self._finding(section, idf, split, kind, support, siblings, severity, is_first)))
+            yield from _without_overlaps(found)
 
-    def _severity(self, split, n_units: int, versions_relative: float | None) -> Severity | None:
+    def _severity(self, split, kind: str, n_units: int, versions_relative: float | None) -> Severity | None:
         o = self.options
         relative = split.relative
         if relative < o["unrelated_below"]:
-            strong = n_units >= o["short_document_units"] and (split.kind != "inner" or relative < o["unrelated_below"] * 0.7)
+            strong = n_units >= o["short_document_units"] and (kind != "inner" or relative < o["unrelated_below"] * 0.7)
             return self.effective_severity if strong else Severity.INFO
-        if split.kind == "inner":
+        if kind == "inner":
             return None  # a paragraph inside the story that drifts is background, not a passenger
         if relative < o["aside_below"]:
             return Severity.INFO
@@ -123,15 +128,18 @@ class OffTopicPassage(Check):
             return Severity.INFO  # the other versions of the story do not tell this part
         return None
 
-    def _finding(self, story, idf, split, support, siblings, severity):
+    def _finding(self, story, idf, split, kind, support, siblings, severity, at_start=True):
         doc = story.document
         first, last = story.units[split.start], story.units[split.end - 1]
         start, end = first.start, last.end
         paragraphs = doc.paragraphs
-        if split.kind == "tail":  # what follows an appended story belongs to it
+        if kind == "tail":  # what follows an appended story belongs to it
             end = paragraphs[-1].span.end
         # headings and furniture right before the run belong to it
-        previous_end = story.units[split.start - 1].last if split.start > 0 else -1
+        if split.start > 0:
+            previous_end = story.units[split.start - 1].last
+        else:  # the document's start, or the paragraph before this section
+            previous_end = -1 if at_start else story.units[0].first - 1
         for p in paragraphs[previous_end + 1 : first.first]:
             start = min(start, p.span.start)
             break
@@ -148,12 +156,40 @@ class OffTopicPassage(Check):
         return self.finding(
             doc, Span(start, end), message, severity=severity, related=related,
             suggestion="cut the passage, or split it into its own document",
-            data={"paragraphs": [first.first, story.units[split.end - 1].last], "kind": split.kind,
+            data={"paragraphs": [first.first, story.units[split.end - 1].last], "kind": kind,
                   "relative": round(split.relative, 4), "run_coverage": round(split.run_coverage, 4),
                   "main_coverage": round(split.main_coverage, 4), "contrast": round(split.score, 3),
                   "foreign_terms": terms, "siblings": len(siblings)},
             anchor=" ".join(doc.text[start:end].split()[:30]),
         )
+
+
+def sections(story: StoryText, size: int):
+    """``(section, is_first, is_last)``: the whole story when it has at most ``size`` units, else
+    windows of ``size`` units overlapping by half, so that any run of up to ``size // 2``
+    units lies whole inside one window. Each window is searched as if it were a text of
+    its own: the search costs O(size^2) per window, so a document costs O(units * size)."""
+    units = story.units
+    if len(units) <= size:
+        yield story, True, True
+        return
+    step = max(1, size // 2)
+    start = 0
+    while True:
+        end = min(len(units), start + size)
+        yield StoryText(story.document, units[start:end], story.surfaces), start == 0, end == len(units)
+        if end == len(units):
+            return
+        start += step
+
+
+def _without_overlaps(found):
+    """The findings of overlapping sections, the strongest of each overlapping group, in text order."""
+    kept = []
+    for _, finding in sorted(found, key=lambda item: -item[0]):
+        if all(finding.span.end <= other.span.start or other.span.end <= finding.span.start for other in kept):
+            kept.append(finding)
+    return sorted(kept, key=lambda f: f.span.start)
 
 
 # ----------------------------------------------------------------------- TOP002

@@ -33,7 +33,17 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from copydesk import Check, Corpus, Document, UsageError, hookimpl
+from copydesk import (
+    Check,
+    Corpus,
+    Document,
+    UsageError,
+    hookimpl,
+    plan_document_checks,
+    run_corpus_checks,
+    run_document_work,
+    store_document_results,
+)
 
 #: rows per ``map_batches`` call: large enough to amortise the task overhead, small
 #: enough that a 2-CPU cluster gets several batches per block
@@ -149,13 +159,11 @@ def _installed(module: Any) -> bool:
 
 def _check_batch(batch: dict[str, Any], checks: Sequence[Check]) -> dict[str, Any]:
     """Per-document checks on one batch of rows (runs in a Ray worker)."""
-    from copydesk.runner import _timed_document_checks
-
     by_code = {check.code: check for check in checks}
 
     def one(payload: bytes) -> Any:
         document, codes = pickle.loads(payload)
-        return _timed_document_checks(([by_code[c] for c in codes], document))
+        return run_document_work(([by_code[c] for c in codes], document))
 
     return {"position": batch["position"], "result": [_outcome(one, payload) for payload in batch["work"]]}
 
@@ -223,12 +231,10 @@ def ray_mapper(ray: Any) -> Callable[[Callable, Sequence], list]:
 
 def run_document_checks_on_ray(ray: Any, corpus: Corpus, checks: Sequence[Check], session: Any) -> list:
     """Findings of the per-document checks, cache first, the rest on Ray."""
-    from copydesk.runner import _cached_document_results, _store_document_results
-
-    findings, work = _cached_document_results(corpus, checks)
+    findings, work = plan_document_checks(corpus, checks)
     rows = [{"position": i, "work": pickle.dumps((doc, [c.code for c in todo]))} for i, (todo, doc) in enumerate(work)]
     results = _ordered_results(ray, rows, _check_batch, checks=list(checks))
-    _store_document_results(corpus, work, results)
+    store_document_results(corpus, work, results)
     for doc_findings, seconds in results:
         findings.extend(doc_findings)
         for code, spent in seconds.items():
@@ -243,8 +249,6 @@ def copydesk_run_checks(session):
     """The run on Ray when ``--executor ray``; None otherwise, so the core runner runs."""
     if not _wants_ray(session.config):
         return None
-    from copydesk import runner
-
     args = session.config.args
     connection = connect(getattr(args, "ray_address", None))
     try:
@@ -258,7 +262,7 @@ def copydesk_run_checks(session):
         corpus_checks = [c for c in session.checks if c.scope() == "corpus"]
         findings = run_document_checks_on_ray(ray, session.corpus, document_checks, session) if document_checks else []
         # corpus checks on the driver, exactly as the core runs them (check_seconds is shared)
-        findings.extend(runner.copydesk_run_checks(dataclasses.replace(session, checks=corpus_checks)))
+        findings.extend(run_corpus_checks(session, corpus_checks))
         return findings
     finally:
         connection.close()

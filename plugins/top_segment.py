@@ -89,6 +89,9 @@ def best_split(
         for i in range(n):
             row[i + 1] += row[i]
     totals = [sum(unit.values()) for unit in units]
+    # each unit's terms once, as (weight, prefix row, sibling support): candidates only index rows
+    entries = [[(weight, prefix[term], sibling_support.get(term, 0.0)) for term, weight in unit.items()]
+               for unit in units]
     candidates = [(a, n) for a in range(min_main, n)]
     candidates += [(0, b) for b in range(1, max_head + 1) if b * 3 <= n and n - b >= min_main]
     candidates += [
@@ -96,23 +99,22 @@ def best_split(
     ]
     best: Split | None = None
     for a, b in candidates:
-        split = _evaluate(units, totals, prefix, sibling_support, a, b)
+        split = _evaluate(entries, totals, a, b)
         if best is None or split.score > best.score:
             best = split
     return best
 
 
-def _evaluate(units, totals, prefix, sibling_support, a: int, b: int) -> Split:
-    n = len(units)
+def _evaluate(entries, totals, a: int, b: int) -> Split:
+    n = len(entries)
     coverages = []
-    for i, unit in enumerate(units):
+    for i, unit in enumerate(entries):
         own = 0 if a <= i < b else 1  # main units leave themselves out
         covered = 0.0
-        for term, weight in unit.items():
-            row = prefix[term]
-            support = row[n] - (row[b] - row[a]) - own + sibling_support.get(term, 0.0)
+        for weight, row, sibling in unit:
+            support = row[n] - (row[b] - row[a]) - own + sibling
             if support > 0:
-                covered += weight * min(1.0, support)
+                covered += weight * (support if support < 1.0 else 1.0)
         coverages.append(covered / totals[i] if totals[i] else 0.0)
     main = coverages[:a] + coverages[b:]
     run = coverages[a:b]

@@ -233,3 +233,17 @@ def test_declared_topic_by_keywords_and_by_reference_documents():
     found = run_check(OffTopicDocument, docs, {"reference_documents": ["t.txt"]})
     assert sorted(f.document for f in found) == ["a.txt", "r.txt"]
     assert all(f.related[0].document == "t.txt" for f in found)
+
+
+def test_long_documents_are_searched_in_overlapping_sections_and_still_find_the_run():
+    # 45 paragraphs: the story told five times, a glued tennis story, the story twice more.
+    # The search is quadratic in a section's length, so long texts go by sections; the
+    # run must come out once, whole, whether it sits inside one section or across two.
+    long_text = text(*(BRIDGE * 5), *TENNIS, *(BRIDGE * 2))
+    whole = run_check(OffTopicPassage, {"long.txt": long_text}, options={"section_units": 200})
+    for size in (20, 24, 30):
+        sectioned = run_check(OffTopicPassage, {"long.txt": long_text}, options={"section_units": size})
+        assert [(f.span.start, f.span.end) for f in sectioned] == [(f.span.start, f.span.end) for f in whole], size
+    assert len(whole) == 1 and whole[0].severity == Severity.WARNING
+    start = paragraph_start(long_text, TENNIS[0])
+    assert whole[0].span == type(whole[0].span)(start, start + len(text(*TENNIS)))
