@@ -10,6 +10,7 @@ run with exit 2: in CI a silently missing plugin means checks silently not run.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.util
 import os
@@ -124,6 +125,39 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
         pm.register(plugin, name=ep.name)
 
 
+#: module name -> file of each local .py plugin imported in this process; worker processes
+#: started with spawn/forkserver import them again (see :func:`import_local_plugin_files`)
+LOCAL_PLUGIN_FILES: dict[str, str] = {}
+
+
+def local_plugin_module_name(path: Path) -> str:
+    """A stable module name for a plugin file: the same in every process, so that checks
+    defined in it pickle by reference and unpickle in worker processes."""
+    return "copydesk_local_plugin_" + hashlib.sha256(str(path).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+
+
+def _exec_plugin_file(module_name: str, path: Path) -> Any:
+    module_spec = importlib.util.spec_from_file_location(module_name, path)
+    assert module_spec and module_spec.loader
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[module_name] = module
+    try:
+        module_spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[module_name]
+        raise
+    LOCAL_PLUGIN_FILES[module_name] = str(path)
+    return module
+
+
+def import_local_plugin_files(files: "dict[str, str]") -> None:
+    """Import local plugin files by the names the parent process gave them (the
+    initializer of worker processes; a no-op for modules a forked worker already has)."""
+    for module_name, path in files.items():
+        if module_name not in sys.modules:
+            _exec_plugin_file(module_name, Path(path))
+
+
 def _import_local_plugin(spec: str, base_dir: Path) -> Any:
     """Import a plugin named in the config: a module name or a path to a .py file."""
     try:
@@ -131,19 +165,10 @@ def _import_local_plugin(spec: str, base_dir: Path) -> Any:
             path = (base_dir / spec).resolve()
             if not path.is_file():
                 raise PluginError(f"plugins: {spec!r}: no such file (paths are relative to the config file)")
-            module_name = f"copydesk_local_plugin_{abs(hash(str(path))):x}"
+            module_name = local_plugin_module_name(path)
             if module_name in sys.modules:
                 return sys.modules[module_name]
-            module_spec = importlib.util.spec_from_file_location(module_name, path)
-            assert module_spec and module_spec.loader
-            module = importlib.util.module_from_spec(module_spec)
-            sys.modules[module_name] = module
-            try:
-                module_spec.loader.exec_module(module)
-            except BaseException:
-                del sys.modules[module_name]
-                raise
-            return module
+            return _exec_plugin_file(module_name, path)
         return importlib.import_module(spec)
     except PluginError:
         raise

@@ -97,7 +97,12 @@ def make_mapper(jobs: int) -> "Callable[[Callable, Sequence], list] | None":
         if len(items) < 2 * jobs:
             return [func(item) for item in items]
         chunksize = max(1, len(items) // (jobs * 8))
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        from .manager import LOCAL_PLUGIN_FILES, import_local_plugin_files
+
+        # workers started by spawn/forkserver import the local plugin files first, so that
+        # their checks unpickle there (a forked worker has them already)
+        with ProcessPoolExecutor(max_workers=jobs, initializer=import_local_plugin_files,
+                                 initargs=(dict(LOCAL_PLUGIN_FILES),)) as pool:
             return list(pool.map(func, items, chunksize=chunksize))
 
     return mapper

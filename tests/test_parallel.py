@@ -283,13 +283,8 @@ if __name__ == "__main__":
 '''
 
 
-@pytest.mark.parametrize("method", [
-    "fork",
-    pytest.param("spawn", marks=pytest.mark.xfail(strict=True, reason=(
-        "core bug: worker processes started with spawn/forkserver (the default on macOS, Windows and, from "
-        "Python 3.14, Linux) cannot unpickle checks of local .py plugins: the module is registered as "
-        "copydesk_local_plugin_<hash(path)>, which workers never import (and hash() differs per process)"))),
-])
+# spawn and forkserver are the defaults on macOS, Windows and (from Python 3.14) Linux
+@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
 def test_local_plugin_document_checks_run_in_workers_whatever_the_start_method(tmp_path, method):
     (tmp_path / "shouting.py").write_text(LOCAL_PLUGIN, encoding="utf-8")
     (tmp_path / "run.py").write_text(START_METHOD_RUN, encoding="utf-8")
