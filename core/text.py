@@ -171,6 +171,7 @@ _OPENERS = frozenset(
 )
 _BOUNDARY = re.compile(r"([.!?…]+)([\"'”’)\]»]*)(\s+)(?=[\"'“‘(\[«]?[\w\"'“‘(])")
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
+_NEXT_WORD = re.compile(r"[\"'“‘(\[«]?(\w+)")
 
 
 def _is_boundary(text: str, match: re.Match) -> bool:
@@ -178,7 +179,7 @@ def _is_boundary(text: str, match: re.Match) -> bool:
     if punct != ".":
         return True
     next_char_index = match.end()
-    following = re.match(r"[\"'“‘(\[«]?(\w+)", text[next_char_index:])
+    following = _NEXT_WORD.match(text, next_char_index)  # at a position: no copy of the rest of the text
     next_word = following.group(1) if following else ""
     if next_word and next_word[0].islower():
         return False

@@ -92,17 +92,99 @@ def best_split(
     # each unit's terms once, as (weight, prefix row, sibling support): candidates only index rows
     entries = [[(weight, prefix[term], sibling_support.get(term, 0.0)) for term, weight in unit.items()]
                for unit in units]
-    candidates = [(a, n) for a in range(min_main, n)]
-    candidates += [(0, b) for b in range(1, max_head + 1) if b * 3 <= n and n - b >= min_main]
+    best: Split | None = None
+    # tails in one pass (O(entries + n)); the chosen one is then evaluated exactly
+    best_tail = max(_tail_scores(units, totals, sibling_support, min_main), default=None, key=lambda item: item[0])
+    if best_tail is not None:
+        best = _evaluate(entries, totals, best_tail[1], n)
+    candidates = [(0, b) for b in range(1, max_head + 1) if b * 3 <= n and n - b >= min_main]
     candidates += [
         (a, b) for a in range(1, n - 1) for b in range(a + 1, min(a + max_inner, n - 1) + 1) if n - (b - a) >= min_main
     ]
-    best: Split | None = None
     for a, b in candidates:
         split = _evaluate(entries, totals, a, b)
         if best is None or split.score > best.score:
             best = split
     return best
+
+
+def _tail_scores(units, totals, sibling_support, min_main: int) -> list[tuple[float, int]]:
+    """``(score, a)`` of every tail run ``[a, n)``, computed incrementally.
+
+    Under a tail split at ``a`` a term of unit ``i`` counts fully when some *other*
+    unit before ``a`` holds it (for a run unit: any unit before ``a``), else by its
+    sibling support. So each (unit, term) entry switches on once, at a known ``a``:
+    sweeping ``a`` upwards with running sums of the coverages (and their squares)
+    of both parts gives every tail's t statistic in O(entries + n), where
+    evaluating each tail afresh costs O(entries) per tail. Same formula as
+    :func:`_evaluate`, up to float rounding.
+    """
+    n = len(units)
+    first: dict[str, int] = {}
+    second: dict[str, int] = {}
+    for i, unit in enumerate(units):
+        for term in unit:
+            if term not in first:
+                first[term] = i
+            elif term not in second:
+                second[term] = i
+    run_events: list[list[tuple[int, float]]] = [[] for _ in range(n + 1)]
+    main_events: list[list[tuple[int, float]]] = [[] for _ in range(n + 1)]
+    run_acc = [0.0] * n  # coverage (times total) of unit i when it is in the run
+    main_acc = [0.0] * n  # ... when it is in the main part
+    for i, unit in enumerate(units):
+        base = 0.0
+        for term, weight in unit.items():
+            sibling = sibling_support.get(term, 0.0)
+            sibling = 0.0 if sibling <= 0 else min(1.0, sibling)
+            base += weight * sibling
+            gain = weight * (1.0 - sibling)
+            if not gain:
+                continue
+            f = first[term]
+            run_events[f + 1].append((i, gain))  # in the run: covered once unit f is in the main part
+            other = f if f != i else second.get(term)
+            if other is not None:
+                main_events[other + 1].append((i, gain))
+        run_acc[i] = main_acc[i] = base
+
+    def cov(acc: float, i: int) -> float:
+        return acc / totals[i] if totals[i] else 0.0
+
+    s_run = sum(cov(run_acc[i], i) for i in range(n))
+    q_run = sum(cov(run_acc[i], i) ** 2 for i in range(n))
+    s_main = q_main = 0.0
+    scores: list[tuple[float, int]] = []
+    for a in range(1, n):
+        leaving = a - 1  # moves from the run to the main part
+        c = cov(run_acc[leaving], leaving)
+        s_run -= c
+        q_run -= c * c
+        for i, gain in run_events[a]:
+            old = cov(run_acc[i], i)
+            run_acc[i] += gain
+            if i >= a:
+                new = cov(run_acc[i], i)
+                s_run += new - old
+                q_run += new * new - old * old
+        for i, gain in main_events[a]:
+            old = cov(main_acc[i], i)
+            main_acc[i] += gain
+            if i < leaving:
+                new = cov(main_acc[i], i)
+                s_main += new - old
+                q_main += new * new - old * old
+        c = cov(main_acc[leaving], leaving)
+        s_main += c
+        q_main += c * c
+        if a < min_main:
+            continue
+        m, r = a, n - a
+        main_mean, run_mean = s_main / m, s_run / r
+        squares = max(0.0, q_main - s_main * main_mean) + max(0.0, q_run - s_run * run_mean)
+        spread = max(math.sqrt(squares / max(1, n - 2)), MIN_SPREAD)
+        scores.append(((main_mean - run_mean) / (spread * math.sqrt(1 / m + 1 / r)), a))
+    return scores
 
 
 def _evaluate(entries, totals, a: int, b: int) -> Split:

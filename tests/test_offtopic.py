@@ -247,3 +247,30 @@ def test_long_documents_are_searched_in_overlapping_sections_and_still_find_the_
     assert len(whole) == 1 and whole[0].severity == Severity.WARNING
     start = paragraph_start(long_text, TENNIS[0])
     assert whole[0].span == type(whole[0].span)(start, start + len(text(*TENNIS)))
+
+
+def test_incremental_tail_scores_equal_evaluating_each_tail_afresh():
+    import random
+
+    from copydesk.plugins import top_segment
+
+    rng = random.Random(3)
+    vocabulary = [f"t{i}" for i in range(60)]
+    for trial in range(40):
+        n = rng.randint(3, 40)
+        units = [{t: rng.uniform(0.1, 3.0) for t in rng.sample(vocabulary, rng.randint(0, 12))} for _ in range(n)]
+        siblings = {t: rng.choice([0.0, 0.0, 0.3, 1.0, 1.7]) for t in rng.sample(vocabulary, 20)}
+        totals = [sum(u.values()) for u in units]
+        prefix = {t: [0] * (n + 1) for t in vocabulary}
+        for i, unit in enumerate(units):
+            for t in unit:
+                prefix[t][i + 1] = 1
+        for row in prefix.values():
+            for i in range(n):
+                row[i + 1] += row[i]
+        entries = [[(w, prefix[t], siblings.get(t, 0.0)) for t, w in u.items()] for u in units]
+        fast = top_segment._tail_scores(units, totals, siblings, 2)
+        slow = [(top_segment._evaluate(entries, totals, a, n).score, a) for a in range(2, n)]
+        assert [a for _, a in fast] == [a for _, a in slow]
+        for (got, _), (want, _) in zip(fast, slow):
+            assert abs(got - want) < 1e-9 * max(1.0, abs(want)), (trial, got, want)
