@@ -115,6 +115,10 @@ class SarifFormat(Formatter):
         paths = document_paths(report)
         results = [self.result(paths, f, rule_index) for f in report["findings"]]
         results += [self.result(paths, f, rule_index) for f in report.get("suppressed", [])]
+        # fixed since the --compare report: baselineState "absent", as a pass (level none), so
+        # that viewers that ignore baselineState (GitHub code scanning) raise no alert for them
+        results += [dict(self.result(paths, f, rule_index), kind="pass", level="none")
+                    for f in report.get("absent", []) if f.get("code") in rule_index]
         tool = report["tool"]
         run: dict[str, Any] = {
             "tool": {"driver": {

@@ -219,6 +219,18 @@ def test_compare_feeds_sarif_baseline_state(project):
     assert states == ["new", "unchanged", "unchanged", "unchanged", "unchanged"]
 
 
+def test_compare_lists_fixed_findings_in_sarif_as_absent_passes(project):
+    project.run("check", "corpus", *SELECT, "-f", "json", "-o", "previous.json")
+    project.write_corpus({
+        "harbour.txt": HARBOUR.replace("under the deck.”", "under the deck,” harbour master Ian Reid said.")})
+    project.run("check", "corpus", *SELECT, "--compare", "previous.json", "-f", "sarif", "-o", "out.sarif")
+    results = json.loads((project.path / "out.sarif").read_text())["runs"][0]["results"]
+    absent = [r for r in results if r["baselineState"] == "absent"]
+    assert [(r["ruleId"], r["kind"], r["level"]) for r in absent] == [("ATT001", "pass", "none")]
+    assert absent[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("harbour.txt")
+    assert all(r.get("kind", "fail") == "fail" for r in results if r["baselineState"] != "absent")
+
+
 @pytest.mark.parametrize("content", ["{oops", '{"summary": {}}', '{"findings": [{"code": "ATT001"}]}'])
 def test_a_bad_previous_report_is_a_one_line_error(project, content):
     (project.path / "previous.json").write_text(content, encoding="utf-8")
