@@ -43,7 +43,7 @@ def build_parser(pm: Any = None) -> ArgumentParser:
     check.add_argument("--output", "-o", action="append", dest="outputs", metavar="FILE", help="write the report here (one per --format; default stdout)")
     check.add_argument("--fail-on", choices=["error", "warning", "info", "never"], help="lowest severity that makes the exit code 1")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings (errors still exit 2 or 3)")
-    check.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (0 = number of cores; default 1)")
+    check.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes for per-document work (default and 0: the number of cores; 1: no workers)")
     check.add_argument("--statistics", action="store_true", help="print the number of findings per check")
     check.add_argument("--color", choices=["auto", "always", "never"], default="auto", help="colour in the text format")
     check.add_argument("-p", dest="plugin_flags", action="append", default=[], metavar="no:NAME", help="disable a plugin: -p no:NAME")

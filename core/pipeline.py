@@ -118,7 +118,7 @@ def run(config: Config, *, jobs: int | None = None, extra_plugins: Sequence[Any]
             f"({', '.join(settings.include)})"
         )
     if jobs is None:
-        jobs = config.jobs if config.jobs else 1
+        jobs = config.jobs if config.jobs is not None else 0  # default: one process per core
     if jobs == 0:
         jobs = default_jobs()
     checks = instantiate_checks(config, registry)

@@ -88,13 +88,18 @@ def run_document_work(item: tuple[Sequence[Check], Document]) -> tuple[list[Find
     return findings, seconds
 
 
+#: fewer items than this run in this process: starting worker processes (and pickling
+#: the checks to them) costs more than a handful of documents (the seeds: 5)
+MIN_PARALLEL_ITEMS = 64
+
+
 def make_mapper(jobs: int) -> "Callable[[Callable, Sequence], list] | None":
     """A parallel ``map`` over ``jobs`` processes, or None to run in this process."""
     if jobs <= 1:
         return None
 
     def mapper(func: Callable, items: Sequence) -> list:
-        if len(items) < 2 * jobs:
+        if len(items) < max(2 * jobs, MIN_PARALLEL_ITEMS):
             return [func(item) for item in items]
         chunksize = max(1, len(items) // (jobs * 8))
         from .manager import LOCAL_PLUGIN_FILES, import_local_plugin_files

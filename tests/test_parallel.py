@@ -288,7 +288,7 @@ if __name__ == "__main__":
 def test_local_plugin_document_checks_run_in_workers_whatever_the_start_method(tmp_path, method):
     (tmp_path / "shouting.py").write_text(LOCAL_PLUGIN, encoding="utf-8")
     (tmp_path / "run.py").write_text(START_METHOD_RUN, encoding="utf-8")
-    write_corpus(tmp_path / "corpus", {f"n{i}.txt": f"STORY NUMBER {i} IN CAPITALS\n" for i in range(8)})
+    write_corpus(tmp_path / "corpus", {f"n{i}.txt": f"STORY NUMBER {i} IN CAPITALS\n" for i in range(80)})
     (tmp_path / "copydesk.yaml").write_text(
         "version: 1\ncorpus: {paths: [corpus]}\nplugins: [shouting.py]\nselect: [XLP001]\n", encoding="utf-8")
     env = {**os.environ, "COPYDESK_DISABLE_PLUGIN_AUTOLOAD": "1"}
@@ -297,4 +297,4 @@ def test_local_plugin_document_checks_run_in_workers_whatever_the_start_method(t
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
-    assert report["summary"]["by_code"] == {"XLP001": 8}
+    assert report["summary"]["by_code"] == {"XLP001": 80}
