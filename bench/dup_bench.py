@@ -90,20 +90,43 @@ def peak_mb() -> float:
 def run_copydesk(docs, jobs: int):
     """Features (signatures and seeds, batched; numpy when importable) then LSH + verification."""
     from copydesk import Document
-    from copydesk.plugins.dup_batch import all_features
+    from copydesk.plugins.dup_batch import all_features, all_signatures
     from copydesk.plugins.duplication import Reuse, near_duplicate_pairs
     from copydesk.runner import make_mapper
 
     options = Reuse().options
     documents = [Document(i, t) for i, t in docs]
-    mapper = make_mapper(jobs) or (lambda func, items: [func(item) for item in items])
+    mapper = make_mapper(jobs) or map
     settings = (options["shingle_size"], options["num_perm"], options["seed_size"], options["seed_sample"])
     started = time.perf_counter()
-    features = all_features(mapper, [d.text for d in documents], settings)
+    signatures = all_signatures(mapper, [d.text for d in documents], settings[0], settings[1])
     signed = time.perf_counter()
-    pairs = near_duplicate_pairs(documents, [f[0] for f in features], options)
+    pairs = near_duplicate_pairs(documents, signatures, options)
     done = time.perf_counter()
-    return set(pairs), signed - started, done - signed
+    features = all_features(mapper, [d.text for d in documents], settings)
+    assert b"".join(f[0] for f in features) == signatures.tobytes()  # the same signatures either way
+    return set(pairs), signed - started, done - signed, time.perf_counter() - done
+
+
+def working_memory(docs) -> int:
+    """Peak bytes allocated by signatures + LSH + verification beyond the corpus itself (tracemalloc)."""
+    import tracemalloc
+
+    from copydesk import Document
+    from copydesk.plugins.dup_batch import all_signatures
+    from copydesk.plugins.duplication import Reuse, near_duplicate_pairs
+
+    options = Reuse().options
+    documents = [Document(i, t) for i, t in docs]
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    signatures = all_signatures(map, [d.text for d in documents],
+                                options["shingle_size"], options["num_perm"])
+    near_duplicate_pairs(documents, signatures, options)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak - base
 
 
 def shingle_sets(docs, size: int):
@@ -211,13 +234,17 @@ def main() -> None:
     for n in args.n or [10000]:
         docs, planted, synthetic, also_copied = build_corpus(n)
         gc.collect()
-        found, sign_s, lsh_s = run_copydesk(docs, args.jobs)
+        found, sign_s, lsh_s, features_s = run_copydesk(docs, args.jobs)
         p, r = score(found, planted, also_copied)
+        extra = working_memory(docs)
         natural = sum(1 for a, b in found if a.startswith("d") and b.startswith("d"))
         total = sign_s + lsh_s
         print(f"{n}\t{synthetic}\tcopydesk(jobs={args.jobs})\t{total:.1f}\t{n / total:.0f}\t{p:.3f}\t{r:.3f}\t"
               f"{peak_mb():.0f}\t{natural}", flush=True)
-        print(f"#   signatures {sign_s:.1f}s, LSH + verification {lsh_s:.1f}s", flush=True)
+        print(f"#   signatures {sign_s:.1f}s, LSH + verification {lsh_s:.1f}s; the reuse analysis's features "
+              f"(signatures and passage seeds together, not timed above) {features_s:.1f}s", flush=True)
+        print(f"#   working memory beyond the corpus (tracemalloc peak of a second, untimed run): "
+              f"{extra / 2**20:.0f} MiB, {extra / n:.0f} bytes per document", flush=True)
         if args.compare:
             for name, runner in (("datasketch", run_datasketch), ("rensa", run_rensa)):
                 try:

@@ -17,6 +17,9 @@ from typing import Callable, Sequence
 
 from copydesk.plugins.dup_align import stem
 from copydesk.plugins.dup_shingles import (
+    _BASE,
+    _MIX1,
+    _MIX2,
     _PRIME1,
     _PRIME2,
     _word_hashes,
@@ -41,7 +44,28 @@ def _numpy():
         _np = numpy
     return _np
 
+
+def have_numpy() -> bool:
+    return _numpy() is not None
+
 EMPTY = 0xFFFFFFFF
+_LOWER_BYTES = bytes(c + 32 if 65 <= c <= 90 else c for c in range(256))
+_ALNUM_BYTES = bytes(1 if (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122) else 0 for c in range(256))
+
+
+def _table(name: str):
+    """A lookup table over byte values as a numpy array, built on first use."""
+    np = _numpy()
+    cached = _TABLES.get(name)
+    if cached is None:
+        source = _LOWER_BYTES if name == "lower" else _ALNUM_BYTES
+        cached = np.frombuffer(source, dtype=np.uint8)
+        cached = cached.astype(np.uint64) if name == "lower" else cached.astype(bool)
+        _TABLES[name] = cached
+    return cached
+
+
+_TABLES: dict = {}
 _STEMS: dict[str, str] = {}  # word -> stem, memoised per process
 
 
@@ -108,40 +132,216 @@ def _densify_rows(rows):
     return rows
 
 
-def features_numpy(texts: Sequence[str], size: int, num_perm: int, seed_size: int, sample: int) -> list[tuple[bytes, bytes]]:
-    """:func:`features_python` for many texts at once, with numpy (same bytes)."""
+_LARGE = 1 << 18  # texts longer than this are hashed word by word (bounded numpy arrays)
+_GROUP = 1 << 19  # ASCII texts are hashed together in groups of about this many characters
+_STEM_HASHES: dict[int, int] = {}  # word hash -> hash of the word's stem, memoised per process
+_powers_cache = None  # (BASE**k, BASE**-k) as numpy arrays, as long as the longest group of texts
+
+
+def _powers(n: int):
+    """BASE**k and BASE**-k modulo 2**64 for k < n (uint64 arithmetic wraps modulo 2**64), cached."""
+    np = _numpy()
+    if _powers_cache is None or len(_powers_cache[0]) < n:
+        size = max(n, 1 << 16)
+        powers = np.full(size, _BASE, dtype=np.uint64)
+        powers[0] = 1
+        inverses = np.full(size, pow(_BASE, -1, 1 << 64), dtype=np.uint64)
+        inverses[0] = 1
+        globals()["_powers_cache"] = (np.cumprod(powers), np.cumprod(inverses))
+    return _powers_cache
+
+
+def _ascii_words(texts: Sequence[str]):
+    """Word hashes of ASCII texts, all at once: (hashes, index of each word's text, word starts and ends, joined bytes).
+
+    The same words as :func:`dup_shingles.folded_words` (runs of letters and digits,
+    apostrophes only between them) and the same hashes as :func:`word_hash`: the
+    polynomial of each word's lower-cased bytes comes from one prefix sum over the
+    whole batch, so no Python step runs per word.
+    """
+    np = _numpy()
+    joined = "\n".join(texts).encode("ascii")
+    raw = np.frombuffer(joined, dtype=np.uint8)
+    letters = _table("alnum")[raw]
+    inside = letters.copy()
+    if len(raw) > 2:  # an apostrophe between two letters or digits belongs to the word
+        inside[1:-1] |= (raw[1:-1] == 39) & letters[:-2] & letters[2:]
+    edges = np.flatnonzero(np.diff(inside, prepend=False, append=False))
+    starts, ends = edges[0::2], edges[1::2]
+    # polynomial hashes from prefix sums: sum(byte_k * BASE**k) over the buffer, so a
+    # word's hash is (prefix[end] - prefix[start]) * BASE**-start, all modulo 2**64
+    powers, inverses = _powers(len(raw) + 1)
+    prefix = np.zeros(len(raw) + 1, dtype=np.uint64)
+    np.cumsum(_table("lower")[raw] * powers[: len(raw)], out=prefix[1:])
+    h = (prefix[ends] - prefix[starts]) * inverses[starts]
+    lengths = ends - starts
+    h ^= lengths.astype(np.uint64) * np.uint64(_PRIME1)
+    h ^= h >> np.uint64(30)
+    h *= np.uint64(_MIX1)
+    h ^= h >> np.uint64(27)
+    h *= np.uint64(_MIX2)
+    h ^= h >> np.uint64(31)
+    offsets = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
+    text_of = np.searchsorted(offsets, starts, side="right") - 1
+    return h, text_of, starts, ends, joined
+
+
+def _sorted_distinct(values):
+    """``values`` sorted, without repeats (np.unique, without its slower general path)."""
+    np = _numpy()
+    values = np.sort(values)
+    if len(values) > 1:
+        values = values[np.concatenate(([True], values[1:] != values[:-1]))]
+    return values
+
+
+def _stem_hashes_ascii(hashes, starts, ends, joined):
+    """The hash of each word's stem (memoised by word hash; the stemmer runs once per new word)."""
+    np = _numpy()
+    order = np.argsort(hashes, kind="stable")
+    ordered = hashes[order]
+    new = np.ones(len(ordered), dtype=bool)
+    new[1:] = ordered[1:] != ordered[:-1]
+    distinct, first = ordered[new], order[new]
+    inverse = np.empty(len(hashes), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    known = _STEM_HASHES.get
+    result = []
+    for h, at in zip(distinct.tolist(), first.tolist()):
+        value = known(h)
+        if value is None:
+            word = joined[starts[at] : ends[at]].decode("ascii").lower()
+            value = word_hash(stem_of(word))
+            if len(_STEM_HASHES) < 2_000_000:
+                _STEM_HASHES[h] = value
+        result.append(value)
+    return np.array(result, dtype=np.uint64)[inverse.ravel()]
+
+
+def word_arrays(texts: Sequence[str], stems: bool = False):
+    """(word hashes, stem hashes or None, index of each word's text) for a batch of texts.
+
+    The words of one text are contiguous. ASCII texts are hashed all at once
+    (:func:`_ascii_words`); others (and very long ones) word by word through
+    :func:`folded_words`, with identical hashes.
+    """
+    np = _numpy()
+    fast = [i for i, t in enumerate(texts) if t.isascii() and len(t) <= _LARGE]
+    slow = sorted(set(range(len(texts))) - set(fast))
+    hashes, stem_parts, owners = [], [], []
+    group: list[int] = []
+    chars = 0
+    for position, i in enumerate(fast):
+        group.append(i)
+        chars += len(texts[i]) + 1
+        if chars >= _GROUP or position == len(fast) - 1:
+            h, text_of, starts, ends, joined = _ascii_words([texts[k] for k in group])
+            hashes.append(h)
+            owners.append(np.array(group, dtype=np.int64)[text_of])
+            if stems:
+                stem_parts.append(_stem_hashes_ascii(h, starts, ends, joined))
+            group, chars = [], 0
+    get_hash, get_stem = _word_hashes.get, _STEMS.get
+    for i in slow:
+        folded = folded_words(texts[i])
+        hashes.append(np.array([get_hash(w) or word_hash(w) for w in folded], dtype=np.uint64))
+        owners.append(np.full(len(folded), i, dtype=np.int64))
+        if stems:
+            stem_parts.append(np.array([word_hash(get_stem(w) or stem_of(w)) for w in folded], dtype=np.uint64))
+    if not hashes:
+        empty = np.zeros(0, dtype=np.uint64)
+        return empty, (empty if stems else None), np.zeros(0, dtype=np.int64)
+    return (np.concatenate(hashes), np.concatenate(stem_parts) if stems else None, np.concatenate(owners))
+
+
+def signatures_numpy(texts: Sequence[str], size: int, num_perm: int) -> list[bytes]:
+    """MinHash signatures of many texts at once (the same bytes as :func:`dup_shingles.minhash`)."""
+    words, _, doc_of = word_arrays(texts)
+    return _signature_rows(texts, words, doc_of, size, num_perm)
+
+
+def _signature_rows(texts, words, doc_of, size: int, num_perm: int) -> list[bytes]:
     np = _numpy()
     n = len(texts)
-    # one dict operation a word, in C (map over setdefault): each word gets a number,
-    # the first position it was seen at in this batch; hashes are then computed once
-    # per distinct word and spread over the positions by numpy indexing
-    vocabulary: dict[str, int] = {}
-    positions = itertools.count()
-    ids: list[int] = []
-    starts = [0]
-    for text in texts:
-        ids.extend(map(vocabulary.setdefault, folded_words(text), positions))
-        starts.append(len(ids))
-    get_hash, get_stem = _word_hashes.get, _STEMS.get
-    numbers = np.fromiter(vocabulary.values(), dtype=np.int64, count=len(vocabulary))
-    word_hashes = np.zeros(len(ids) + 1, dtype=np.uint64)
-    stem_hashes = np.zeros(len(ids) + 1, dtype=np.uint64)
-    word_hashes[numbers] = np.array([get_hash(w) or word_hash(w) for w in vocabulary], dtype=np.uint64)
-    stem_hashes[numbers] = np.array([word_hash(get_stem(w) or stem_of(w)) for w in vocabulary], dtype=np.uint64)
-    ids_array = np.array(ids, dtype=np.int64)
-    lengths = np.diff(np.array(starts, dtype=np.int64))
-    doc_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
-
-    # signatures: every shingle's mixed hash is dealt to bin (doc, mixed % num_perm)
-    shingles, docs = _runs(word_hashes[ids_array], doc_of, size)
+    # every shingle's mixed hash is dealt to bin (doc, mixed % num_perm), which keeps its minimum
+    shingles, docs = _runs(words, doc_of, size)
     mixed = shingles * np.uint64(_PRIME2)
     slots = docs * num_perm + (mixed % np.uint64(num_perm)).astype(np.int64)
     signatures = np.full(n * num_perm, EMPTY, dtype=np.uint32)
     np.minimum.at(signatures, slots, (mixed >> np.uint64(32)).astype(np.uint32))
     signatures = _densify_rows(signatures.reshape(n, num_perm))
+    counts = np.bincount(doc_of, minlength=n)
+    return [signatures[d].tobytes() if counts[d] >= size else
+            minhash(set(shingle_hashes(folded_words(texts[d]), size)), num_perm).tobytes()  # too short for runs
+            for d in range(n)]
+
+
+def shingle_arrays(texts: Sequence[str], size: int) -> list:
+    """Each text's distinct shingle hashes as a sorted uint64 array (numpy), for exact set similarity."""
+    np = _numpy()
+    words, _, doc_of = word_arrays(texts)
+    shingles, docs = _runs(words, doc_of, size)
+    order = np.lexsort((shingles, docs))
+    shingles, docs = shingles[order], docs[order]
+    if len(shingles):
+        first = np.ones(len(shingles), dtype=bool)
+        first[1:] = (shingles[1:] != shingles[:-1]) | (docs[1:] != docs[:-1])
+        shingles, docs = shingles[first], docs[first]
+    bounds = np.searchsorted(docs, np.arange(len(texts) + 1)).tolist()
+    counts = np.bincount(doc_of, minlength=len(texts))
+    return [shingles[bounds[d] : bounds[d + 1]] if counts[d] >= size else
+            np.array(sorted(set(shingle_hashes(folded_words(texts[d]), size))), dtype=np.uint64)
+            for d in range(len(texts))]
+
+
+def shared_shingles(texts: Sequence[str], pairs: Sequence[tuple[int, int]], size: int):
+    """For each pair ``(a, b)`` of indices into ``texts``: (distinct shingles shared, distinct in a, distinct in b).
+
+    All pairs at once, with numpy: every text's shingles become keys holding the
+    text's number in the top 16 bits and the shingle hash's top 48 bits below,
+    sorted once; each shingle of ``a`` is then looked up among ``b``'s by binary
+    search. At most 65,536 texts a call.
+    """
+    np = _numpy()
+    n = len(texts)
+    if n > 1 << 16:
+        raise ValueError("shared_shingles takes at most 65,536 texts a call")
+    words, _, doc_of = word_arrays(texts)
+    shingles, docs = _runs(words, doc_of, size)
+    counts = np.bincount(doc_of, minlength=n)
+    short = [d for d in range(n) if 0 < counts[d] < size]  # too short for runs: one shingle of all their words
+    if short:
+        shingles = np.concatenate([shingles, np.array([shingle_hashes(folded_words(texts[d]), size)[0] for d in short],
+                                                      dtype=np.uint64)])
+        docs = np.concatenate([docs, np.array(short, dtype=np.int64)])
+    keys = _sorted_distinct((docs.astype(np.uint64) << np.uint64(48)) | (shingles >> np.uint64(16)))
+    bounds = np.searchsorted(keys, np.arange(n + 1, dtype=np.uint64) << np.uint64(48))
+    sizes = np.diff(bounds)
+    index = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    a, b = index[:, 0], index[:, 1]
+    per_pair = sizes[a]
+    total = int(per_pair.sum())
+    if total == 0:
+        return [(0, int(x), int(y)) for x, y in zip(sizes[a].tolist(), sizes[b].tolist())]
+    pair_of = np.repeat(np.arange(len(index)), per_pair)
+    before = np.cumsum(per_pair) - per_pair
+    elements = np.repeat(bounds[a], per_pair) + (np.arange(total) - np.repeat(before, per_pair))
+    targets = (np.repeat(b, per_pair).astype(np.uint64) << np.uint64(48)) | (keys[elements] & np.uint64((1 << 48) - 1))
+    found = np.searchsorted(keys, targets)
+    hit = keys[np.minimum(found, len(keys) - 1)] == targets
+    shared = np.bincount(pair_of[hit], minlength=len(index))
+    return list(zip(shared.tolist(), sizes[a].tolist(), sizes[b].tolist()))
+
+
+def features_numpy(texts: Sequence[str], size: int, num_perm: int, seed_size: int, sample: int) -> list[tuple[bytes, bytes]]:
+    """:func:`features_python` for many texts at once, with numpy (same bytes)."""
+    np = _numpy()
+    n = len(texts)
+    words, stem_words, doc_of = word_arrays(texts, stems=True)
+    signatures = _signature_rows(texts, words, doc_of, size, num_perm)
 
     # seeds: stemmed runs, one in ``sample`` by hash, sorted and unique per document
-    seeds, seed_docs = _runs(stem_hashes[ids_array], doc_of, seed_size)
+    seeds, seed_docs = _runs(stem_words, doc_of, seed_size)
     keep = seeds % np.uint64(sample) == 0
     seeds, seed_docs = seeds[keep], seed_docs[keep]
     order = np.lexsort((seeds, seed_docs))
@@ -152,14 +352,10 @@ def features_numpy(texts: Sequence[str], size: int, num_perm: int, seed_size: in
         seeds, seed_docs = seeds[first], seed_docs[first]
     bounds = np.searchsorted(seed_docs, np.arange(n + 1)).tolist()
     seed_bytes = seeds.astype("<u8")
-
-    result = []
-    for d in range(n):
-        if lengths[d] < size or lengths[d] < seed_size:
-            result.append(features_python(texts[d], size, num_perm, seed_size, sample))  # too short for runs
-        else:
-            result.append((signatures[d].tobytes(), seed_bytes[bounds[d] : bounds[d + 1]].tobytes()))
-    return result
+    counts = np.bincount(doc_of, minlength=n)
+    return [(signatures[d], seed_bytes[bounds[d] : bounds[d + 1]].tobytes()) if counts[d] >= seed_size
+            else features_python(texts[d], size, num_perm, seed_size, sample)  # too short for runs
+            for d in range(n)]
 
 
 def batch_features(args: tuple[tuple[str, ...], int, int, int, int]) -> list[tuple[bytes, bytes]]:
@@ -175,6 +371,45 @@ def all_features(mapper: Callable, texts: Sequence[str], settings: tuple[int, in
     """Features of every text, in order, computed in batches through ``mapper`` (e.g. ``corpus.map``)."""
     chunks = [(tuple(texts[i : i + batch]), *settings) for i in range(0, len(texts), batch)]
     return [features for chunk in mapper(batch_features, chunks) for features in chunk]
+
+
+def all_signatures(mapper: Callable, texts: Sequence[str], size: int, num_perm: int, batch: int = 512):
+    """MinHash signatures alone (no passage seeds) of every text, batched through ``mapper``.
+
+    A ``len(texts)`` x ``num_perm`` uint32 numpy array when numpy is importable (504
+    bytes a document at the default settings, nothing else kept), else a list of
+    bytes; :func:`candidate_pairs` and ``near_duplicate_pairs`` take either.
+    """
+    chunks = [(tuple(texts[i : i + batch]), size, num_perm) for i in range(0, len(texts), batch)]
+    np = _numpy()
+    if np is None:
+        return [row for chunk in mapper(batch_signatures, chunks) for row in _rows(chunk, num_perm)]
+    matrix = np.empty((len(texts), num_perm), dtype=np.uint32)
+    for at, chunk in zip(range(0, len(texts), batch), mapper(batch_signatures, chunks)):
+        block = np.frombuffer(chunk, dtype="<u4").reshape(-1, num_perm)
+        matrix[at : at + len(block)] = block
+    return matrix
+
+
+def _rows(chunk: bytes, num_perm: int) -> list[bytes]:
+    width = 4 * num_perm
+    return [chunk[k : k + width] for k in range(0, len(chunk), width)]
+
+
+def batch_signatures(args: tuple[tuple[str, ...], int, int]) -> bytes:
+    """The signatures of a batch of texts, concatenated (one object to send back from a worker)."""
+    texts, size, num_perm = args
+    if _numpy() is not None and len(texts) > 1:
+        return b"".join(signatures_numpy(texts, size, num_perm))
+    return b"".join(minhash(set(shingle_hashes(folded_words(t), size)), num_perm).tobytes() for t in texts)
+
+
+def _matrix(signatures):
+    """Signatures as a documents x values uint32 array (a list of bytes is joined once)."""
+    np = _numpy()
+    if hasattr(signatures, "shape"):
+        return signatures
+    return np.frombuffer(b"".join(signatures), dtype=np.uint32).reshape(len(signatures), -1)
 
 
 def estimated_similarities(signatures: Sequence[bytes], pairs: Sequence[tuple[int, int]], chunk: int = 65536) -> list[float]:
@@ -198,25 +433,65 @@ def estimated_similarities(signatures: Sequence[bytes], pairs: Sequence[tuple[in
 
 def band_candidates(signatures: Sequence[bytes], bands: int, rows: int) -> set[tuple[int, int]]:
     """LSH banding: each document paired with the first document of every band bucket it falls in."""
+    if _numpy() is not None and len(signatures) >= 2:
+        return set(zip(*(column.tolist() for column in _band_pairs(signatures, bands, rows))))
     candidates: set[tuple[int, int]] = set()
-    if not signatures:
-        return candidates
-    if _numpy() is None:
-        for band in range(bands):
-            buckets: dict[bytes, int] = {}
-            lo, hi = band * rows * 4, (band + 1) * rows * 4
-            for index, signature in enumerate(signatures):
-                first = buckets.setdefault(signature[lo:hi], index)
-                if first != index:
-                    candidates.add((first, index))
-        return candidates
-    np = _numpy()
-    matrix = np.frombuffer(b"".join(signatures), dtype=np.uint32).reshape(len(signatures), -1)
-    everyone = np.arange(len(signatures))
     for band in range(bands):
-        keys = np.ascontiguousarray(matrix[:, band * rows : (band + 1) * rows]).view(np.dtype((np.void, rows * 4)))
-        _, first_of_bucket, bucket = np.unique(keys.ravel(), return_index=True, return_inverse=True)
-        first = first_of_bucket[bucket.ravel()]
-        joined = first != everyone
-        candidates.update(zip(first[joined].tolist(), everyone[joined].tolist()))
+        buckets: dict[bytes, int] = {}
+        lo, hi = band * rows * 4, (band + 1) * rows * 4
+        for index, signature in enumerate(signatures):
+            first = buckets.setdefault(signature[lo:hi], index)
+            if first != index:
+                candidates.add((first, index))
     return candidates
+
+
+def _band_pairs(signatures, bands: int, rows: int):
+    """:func:`band_candidates` with numpy, as two sorted index arrays (first, other), each pair once.
+
+    A band's values are hashed to one 64-bit key (a collision only adds a candidate,
+    which verification then drops) and the keys sorted stably, so each bucket's
+    first document is the first of its run.
+    """
+    np = _numpy()
+    matrix = _matrix(signatures)
+    n = len(matrix)
+    codes = np.zeros(0, dtype=np.int64)
+    found = []
+    for band in range(bands):
+        key = np.zeros(n, dtype=np.uint64)
+        for column in range(band * rows, (band + 1) * rows):
+            key = (key * np.uint64(_PRIME1)) ^ matrix[:, column].astype(np.uint64)
+        order = np.argsort(key, kind="stable")
+        ordered = key[order]
+        starts_run = np.ones(n, dtype=bool)
+        starts_run[1:] = ordered[1:] != ordered[:-1]
+        first = order[np.flatnonzero(starts_run)[np.cumsum(starts_run) - 1]]
+        joined = first != order
+        found.append(first[joined] * n + order[joined])
+        if len(found) == 8 or band == bands - 1:  # bounded memory: merge every few bands, each pair once
+            codes = _sorted_distinct(np.concatenate([codes, *found]))
+            found = []
+    return codes // n, codes % n
+
+
+def candidate_pairs(signatures, bands: int, rows: int, floor: float):
+    """LSH candidates ``(i, j)``, ``i < j``, sorted, whose MinHash estimate is at least ``floor``.
+
+    ``signatures``: a list of bytes or a 2-D uint32 array. Returns a list of
+    pairs, or with numpy two index arrays (i, j) (16 bytes a pair, not a tuple's ~120).
+    """
+    if _numpy() is None:
+        ordered = sorted(band_candidates(signatures, bands, rows))
+        return [pair for pair, e in zip(ordered, estimated_similarities(signatures, ordered)) if e >= floor]
+    np = _numpy()
+    if len(signatures) < 2:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    matrix = _matrix(signatures)
+    first, other = _band_pairs(matrix, bands, rows)
+    keep = np.zeros(len(first), dtype=bool)
+    for start in range(0, len(first), 8192):  # bounded memory: a block of pairs at a time
+        a, b = first[start : start + 8192], other[start : start + 8192]
+        keep[start : start + 8192] = (matrix[a] == matrix[b]).mean(axis=1) >= floor
+    return first[keep], other[keep]

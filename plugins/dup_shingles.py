@@ -11,7 +11,6 @@ the next non-empty bin so that similar documents still agree bin by bin.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from array import array
@@ -39,11 +38,33 @@ def words(text: str) -> list[tuple[int, int, str]]:
     return result
 
 
+# A word's hash is a polynomial over its UTF-8 bytes (base _BASE, modulo 2**64) put
+# through a 64-bit finaliser. The polynomial form is what lets dup_batch hash every
+# word of a whole batch of ASCII text with a few numpy prefix sums, without a Python
+# step per word; this function is the reference both paths must agree with.
+_BASE = 0x100000001B3
+_MIX1 = 0xBF58476D1CE4E5B9
+_MIX2 = 0x94D049BB133111EB
+
+
+def finalize(h: int, length: int) -> int:
+    """The finaliser applied to a word's polynomial hash (splitmix64's, with the length mixed in)."""
+    x = (h ^ (length * _PRIME1)) & MASK64
+    x = ((x ^ (x >> 30)) * _MIX1) & MASK64
+    x = ((x ^ (x >> 27)) * _MIX2) & MASK64
+    return x ^ (x >> 31)
+
+
 def word_hash(word: str) -> int:
-    """A stable 64-bit hash of a word (the same in every process and run)."""
+    """A stable 64-bit hash of a (folded) word: the same in every process, run and platform."""
     value = _word_hashes.get(word)
     if value is None:
-        value = int.from_bytes(hashlib.blake2b(word.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+        data = word.encode("utf-8", "surrogatepass")
+        h, power = 0, 1
+        for byte in data:
+            h = (h + byte * power) & MASK64
+            power = (power * _BASE) & MASK64
+        value = finalize(h, len(data))
         if len(_word_hashes) < 2_000_000:  # bound the memo on enormous vocabularies
             _word_hashes[word] = value
     return value

@@ -19,7 +19,12 @@ from typing import Iterator
 
 from copydesk import Analysis, Check, Related, Severity, Span, hookimpl
 from copydesk.plugins.dup_align import AlignedPassage, align, seed_positions, stem
-from copydesk.plugins.dup_batch import all_features, band_candidates, estimated_similarities
+from copydesk.plugins.dup_batch import (
+    all_features,
+    candidate_pairs,
+    have_numpy,
+    shared_shingles,
+)
 from copydesk.plugins.dup_shingles import (
     containment,
     folded_words,
@@ -167,12 +172,12 @@ def _cached_features(corpus, docs: list, settings: tuple[int, int, int, int]) ->
 
     cache = corpus.cache
     keys = [f"{d.sha256}:{settings}" for d in docs]
-    stored = cache.get_many("reuse-features/1", keys) if cache is not None else {}
+    stored = cache.get_many("reuse-features/2", keys) if cache is not None else {}
     todo = [index for index, key in enumerate(keys) if key not in stored]
     computed = all_features(corpus.map, [docs[i].text for i in todo], settings)
     fresh = dict(zip(todo, computed))
     if cache is not None and fresh:
-        cache.put_many("reuse-features/1", {
+        cache.put_many("reuse-features/2", {
             keys[i]: [base64.b64encode(sig).decode("ascii"), base64.b64encode(seeds).decode("ascii")]
             for i, (sig, seeds) in fresh.items()
         })
@@ -194,36 +199,58 @@ def near_duplicate_pairs(docs: list, signatures: list[bytes], o: dict) -> dict[t
     """Near-duplicate pairs: LSH band collisions, each candidate verified on the real shingles.
 
     Each document is paired with the first document of every band bucket it falls
-    in, so candidates grow linearly with the corpus; shingles are recomputed for
-    candidates only (nothing per document is kept but the signature). Union-find
-    over the pairs closes the clusters transitively.
+    in, so candidates grow linearly with the corpus. Nothing per document is kept
+    but the signature: shingles are recomputed for the candidates only, a block of
+    pairs at a time. Union-find over the pairs closes the clusters transitively.
     """
-    size = o["shingle_size"]
     rows = max(1, o["num_perm"] // o["bands"])
-    candidates = band_candidates(signatures, o["bands"], rows)
-    pairs: dict[tuple[str, str], SimilarPair] = {}
-    cached_i, cached_set = -1, set()
     # the signatures first: a candidate far below both thresholds is not worth its
     # shingles (containment can exceed Jaccard, so the bar is low)
     floor = max(0.0, min(o["near_duplicate_jaccard"], o["near_duplicate_containment"] / 2) - 0.15)
-    ordered = sorted(candidates)
-    del candidates
-    recent: dict[int, set[int]] = {}  # shingle sets of recent partners: clusters repeat them
-    for (i, j), estimate in zip(ordered, estimated_similarities(signatures, ordered)):
-        if estimate < floor:
-            continue
-        if i != cached_i:
-            cached_i, cached_set = i, recent.pop(i, None) or _shingle_set(docs[i].text, size)
-        other = recent.get(j)
-        if other is None:
-            if len(recent) >= 4096:
-                recent.clear()
-            other = recent[j] = _shingle_set(docs[j].text, size)
-        jac, con = jaccard(cached_set, other), containment(cached_set, other)
+    worth = candidate_pairs(signatures, o["bands"], rows, floor)
+    pairs: dict[tuple[str, str], SimilarPair] = {}
+    for (i, j), (shared, in_i, in_j) in _verified(docs, worth, o["shingle_size"]):
+        union = in_i + in_j - shared
+        jac = shared / union if union else 0.0
+        con = shared / min(in_i, in_j) if min(in_i, in_j) else 0.0
         if jac >= o["near_duplicate_jaccard"] or con >= o["near_duplicate_containment"]:
             a, b = sorted((docs[i].id, docs[j].id))
             pairs[(a, b)] = SimilarPair(a, b, "near-duplicate", round(jac, 4), round(con, 4))
     return pairs
+
+
+def _verified(docs: list, pairs, size: int, block_chars: int = 500_000):
+    """((i, j), (shared shingles, shingles of i, shingles of j)) for each pair, in order."""
+    if not have_numpy():
+        recent: dict[int, set[int]] = {}  # shingle sets of recent partners: clusters repeat them
+        for i, j in pairs:
+            for k in (i, j):
+                if k not in recent:
+                    if len(recent) >= 4096:
+                        recent.clear()
+                    recent[k] = _shingle_set(docs[k].text, size)
+            yield (i, j), (len(recent[i] & recent[j]), len(recent[i]), len(recent[j]))
+        return
+    # bounded memory: the shingles of one block of pairs at a time, a block being as
+    # many pairs (in order, so partners repeat) as involve ``block_chars`` of text;
+    # pairs become Python tuples a window at a time
+    firsts, others = pairs
+    for at in range(0, len(firsts), 16384):
+        window = list(zip(firsts[at : at + 16384].tolist(), others[at : at + 16384].tolist()))
+        start = 0
+        while start < len(window):
+            local: dict[int, int] = {}
+            chars, end = 0, start
+            while end < len(window) and chars < block_chars:
+                for k in window[end]:
+                    if k not in local:
+                        local[k] = len(local)
+                        chars += len(docs[k].text)
+                end += 1
+            chunk = window[start:end]
+            counts = shared_shingles([docs[k].text for k in local], [(local[i], local[j]) for i, j in chunk], size)
+            yield from zip(chunk, counts)
+            start = end
 
 
 def passage_candidates(seed_lists: list[array], min_shared: int, max_documents: int) -> Iterator[tuple[int, int]]:
