@@ -169,9 +169,13 @@ def run_rensa(docs, threshold: float, num_perm: int = 128):
 def score(found: set, planted: list, also_copied: list = ()) -> tuple[float, float]:
     """Precision and recall over pairs that involve a planted copy.
 
-    A copy paired with its original, with another copy of it, or with a document
-    the original is itself a near-duplicate of (Reuters re-files stories) is right;
-    a copy paired with anything else is a false pair.
+    A copy's sources are its original and, when a paragraph was appended, the
+    donor of that paragraph. A pair involving a copy is right when the two sides
+    share a source group: a copy with its original, with another copy of it, with
+    the donor, with another copy that appended the same donor (the donors are
+    drawn from the real bodies, so at 100k thousands of copies share one), or with
+    a document the source is itself a near-duplicate of (Reuters re-files stories).
+    Anything else is a false pair.
     """
     parent: dict[str, str] = {}
 
@@ -183,20 +187,45 @@ def score(found: set, planted: list, also_copied: list = ()) -> tuple[float, flo
         return x
 
     original_of = {copy: original for original, copy in planted}
+    donor_of = {copy: donor for donor, copy in also_copied}
     for a, b in found:
         if a.startswith("d") and b.startswith("d"):
             parent[find(a)] = find(b)
 
-    def group(doc: str) -> str:
-        return find(original_of.get(doc, doc))
+    def sources(doc: str) -> set[str]:
+        result = {find(original_of.get(doc, doc))}
+        if doc in donor_of:
+            result.add(find(donor_of[doc]))
+        return result
 
     truth = {tuple(sorted(p)) for p in planted}
     involving_copies = [p for p in found if p[0].startswith("c") or p[1].startswith("c")]
-    extra = {tuple(sorted(p)) for p in also_copied}
-    correct = sum(1 for a, b in involving_copies if group(a) == group(b) or (a, b) in extra)
+    correct = sum(1 for a, b in involving_copies if sources(a) & sources(b))
     precision = correct / len(involving_copies) if involving_copies else 1.0
     recall = len(truth & set(found)) / len(truth) if truth else 1.0
     return precision, recall
+
+
+def reachable_recall(found: set, planted: list, docs) -> tuple[float, int]:
+    """Recall over the planted pairs whose exact shingle similarity meets DUP002's thresholds.
+
+    The edits make some planted pairs (a short story cut to 70% or given a long
+    appended paragraph) fall below the thresholds themselves; those are misses of
+    the definition, not of LSH. Returns (recall, number of such pairs).
+    """
+    from copydesk.plugins.dup_shingles import containment, folded_words, jaccard, shingle_hashes
+    from copydesk.plugins.duplication import Reuse
+
+    options = Reuse().options
+    text = dict(docs)
+    reachable = []
+    for original, copy in planted:
+        a = set(shingle_hashes(folded_words(text[original]), options["shingle_size"]))
+        b = set(shingle_hashes(folded_words(text[copy]), options["shingle_size"]))
+        if jaccard(a, b) >= options["near_duplicate_jaccard"] or containment(a, b) >= options["near_duplicate_containment"]:
+            reachable.append(tuple(sorted((original, copy))))
+    hit = sum(1 for pair in reachable if pair in found)
+    return (hit / len(reachable) if reachable else 1.0), len(planted) - len(reachable)
 
 
 def run_full_analysis(n: int) -> None:
@@ -243,6 +272,9 @@ def main() -> None:
               f"{peak_mb():.0f}\t{natural}", flush=True)
         print(f"#   signatures {sign_s:.1f}s, LSH + verification {lsh_s:.1f}s; the reuse analysis's features "
               f"(signatures and passage seeds together, not timed above) {features_s:.1f}s", flush=True)
+        lsh_recall, below = reachable_recall(found, planted, docs)
+        print(f"#   recall over the {len(planted) - below} planted pairs at or above the thresholds "
+              f"(the other {below} fall below them by construction): {lsh_recall:.4f}", flush=True)
         print(f"#   working memory beyond the corpus (tracemalloc peak of a second, untimed run): "
               f"{extra / 2**20:.0f} MiB, {extra / n:.0f} bytes per document", flush=True)
         if args.compare:

@@ -290,7 +290,7 @@ class Reuse(Analysis):
                              "description": "Words per shingle for near-duplicate detection."},
             "num_perm": {"type": "integer", "minimum": 16, "maximum": 1024, "default": 126,
                          "description": "MinHash signature length; bands of num_perm // bands values each."},
-            "bands": {"type": "integer", "minimum": 1, "maximum": 512, "default": 42,
+            "bands": {"type": "integer", "minimum": 1, "maximum": 512, "default": 63,
                       "description": "LSH bands; more bands find pairs of lower similarity."},
             "near_duplicate_jaccard": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.3,
                                        "description": "Shingle Jaccard at or above which two documents are near-duplicates."},

@@ -69,7 +69,7 @@ def test_near_duplicates_with_up_to_20_percent_edits_are_found_and_only_they(reu
 
 
 def test_features_are_the_same_bytes_with_and_without_numpy():
-    """numpy only makes signatures and seeds faster: results never depend on it being installed."""
+    """numpy only makes signatures and seeds faster: the pure-Python fallback gives the same bytes."""
     pytest.importorskip("numpy")
     from copydesk.plugins.dup_batch import features_numpy, features_python
 
@@ -79,6 +79,44 @@ def test_features_are_the_same_bytes_with_and_without_numpy():
     for size, seed_size, num_perm in ((2, 3, 126), (5, 4, 64), (1, 2, 16)):
         expected = [features_python(t, size, num_perm, seed_size, 3) for t in texts]
         assert features_numpy(texts, size, num_perm, seed_size, 3) == expected
+
+
+def test_batch_word_hashing_splits_and_hashes_words_like_the_reference():
+    """The numpy word hashing of ASCII text gives the words and hashes of folded_words + word_hash."""
+    pytest.importorskip("numpy")
+    from copydesk.plugins import dup_batch
+    from copydesk.plugins.dup_shingles import folded_words, word_hash
+
+    rng = random.Random(5)
+    texts = ["rock'n'roll 'quoted' a''b it's' snake_case x' 'y", "Tabs\tand\nnewlines; 1,000.5 U.S. CAPS MiXeD",
+             "", "'", "a", "Straße don’t", "word" * 40, article(rng, 50),
+             "long " * 60000 + "end"]  # the last is over the batch limit: hashed word by word
+    hashes, _, owners = dup_batch.word_arrays(texts)
+    expected = [(word_hash(w), i) for i, t in enumerate(texts) for w in folded_words(t)]
+    assert sorted(zip(hashes.tolist(), owners.tolist()), key=lambda x: x[1]) == sorted(expected, key=lambda x: x[1])
+    for i, text in enumerate(texts):  # the words of each text, in order
+        assert hashes[owners == i].tolist() == [word_hash(w) for w in folded_words(text)]
+
+
+def test_lsh_candidates_and_verification_agree_with_the_pure_python_path(monkeypatch):
+    np = pytest.importorskip("numpy")
+    from copydesk.plugins import dup_batch
+    from copydesk.plugins.dup_shingles import folded_words, shingle_hashes
+
+    rng = random.Random(6)
+    texts = [article(rng, rng.randint(2, 200)) for _ in range(80)]
+    texts += [edited(rng, texts[k], 0.1) for k in range(0, 80, 5)] + ["", "One", "Two words"]
+    signatures = [dup_batch.features_python(t, 2, 64, 3, 4)[0] for t in texts]
+    fast = dup_batch.band_candidates(signatures, 32, 2)
+    first, other = dup_batch.candidate_pairs(signatures, 32, 2, 0.1)
+    monkeypatch.setattr(dup_batch, "_np", None)
+    assert fast == dup_batch.band_candidates(signatures, 32, 2) and len(fast) > 16
+    assert list(zip(first.tolist(), other.tolist())) == dup_batch.candidate_pairs(signatures, 32, 2, 0.1)
+    monkeypatch.setattr(dup_batch, "_np", np)
+    pairs = sorted(fast)
+    sets = [set(shingle_hashes(folded_words(t), 2)) for t in texts]
+    assert dup_batch.shared_shingles(texts, pairs, 2) == [(len(sets[i] & sets[j]), len(sets[i]), len(sets[j]))
+                                                          for i, j in pairs]
 
 
 def test_reuse_analysis_is_the_same_with_and_without_numpy(reuse_of, monkeypatch):
