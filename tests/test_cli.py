@@ -25,6 +25,32 @@ def test_text_format_one_line_per_finding_and_exit_1(project):
     assert lines[-1].startswith("Found 1 finding (1 error) in 3 documents")
 
 
+def test_report_validation_fast_path_agrees_with_jsonschema(project):
+    """The compiled validator confirms valid reports; broken ones still get jsonschema's messages."""
+    import copy
+
+    from jsonschema import Draft202012Validator
+
+    from copydesk.report import report_schema
+
+    report = project.run("check", "corpus", "--format", "json", "--output", "out/r.json").report
+    full = Draft202012Validator(report_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    broken = []
+    bad_span = {"start": "x", "end": 1, "line": 1, "column": 1, "end_line": 1, "end_column": 2}
+    for path, value in ((("findings", 0, "span"), bad_span), (("findings", 0, "severity"), "fatal"),
+                        (("summary", "by_code"), None), (("schema_version",), 3), (("findings", 0, "code"), "")):
+        variant = copy.deepcopy(report)
+        target = variant
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+        broken.append(variant)
+    assert validate_report(report) == [] and full.is_valid(report)
+    for variant in broken:
+        messages = validate_report(variant)
+        assert messages and not full.is_valid(variant), messages
+
+
 def test_json_report_validates_and_has_the_contract_fields(project):
     result = project.run("check", "corpus", "--format", "json", "--output", "out/report.json")
     assert result.exit_code == 1, result
