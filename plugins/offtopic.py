@@ -8,6 +8,7 @@ to do with the corpus. See docs/offtopic.md for how each check decides.
 
 from __future__ import annotations
 
+import hashlib
 import statistics
 from collections import defaultdict
 
@@ -434,15 +435,23 @@ class OffTopicDocument(Check):
                 )
 
     def _against_corpus(self, docs, vectors):
-        best = nearest_neighbours(vectors)
-        if not best:
+        # the corpus's typical best match, on a fixed sample of large corpora (exact below it)
+        index = TermIndex(vectors)
+        best_of_sample = nearest_neighbours(vectors, only=_median_sample(vectors), index=index)
+        if not best_of_sample:
             return
-        median = statistics.median(score for score, _ in best.values())
+        median = statistics.median(score for score, _ in best_of_sample.values())
         if median < self.options["topical_median"]:
             return  # a corpus of many topics: nobody is a stray
+        threshold = self.options["max_similarity"]
         for doc in docs:
-            score, other = best.get(doc.id, (0.0, None))
-            if score >= self.options["max_similarity"]:
+            if doc.id in best_of_sample:
+                score, other = best_of_sample[doc.id]
+            elif doc.id not in vectors or has_match(vectors, doc.id, threshold, index):
+                continue  # no stray: the search stopped at the first match at or above the bar
+            else:
+                score, other = nearest_neighbours(vectors, only=[doc.id], index=index)[doc.id]
+            if score >= threshold:
                 continue
             match = f"best match {other} at {score:.2f}" if other else "no document shares its distinctive terms"
             yield self.finding(
@@ -454,8 +463,58 @@ class OffTopicDocument(Check):
             )
 
 
-def nearest_neighbours(vectors, top: int = 25, max_postings: int = 500,
-                       shortlist: int = 32) -> dict[str, tuple[float, str | None]]:
+#: corpora larger than this have their median best match measured on this many documents
+MEDIAN_SAMPLE = 2000
+
+
+def _median_sample(vectors) -> list[str]:
+    """The documents whose best match sets the corpus median: all of them up to
+    MEDIAN_SAMPLE, else a fixed sample (by a digest of the id, so the same corpus
+    always gives the same sample, whatever its order)."""
+    ids = sorted(vectors)
+    if len(ids) <= MEDIAN_SAMPLE:
+        return ids
+    return sorted(ids, key=lambda i: hashlib.blake2b(i.encode("utf-8", "surrogatepass"), digest_size=8).digest())[:MEDIAN_SAMPLE]
+
+
+class TermIndex:
+    """Each document's ``top`` heaviest terms, and the documents holding each such term."""
+
+    def __init__(self, vectors, top: int = 25):
+        self.vectors = vectors
+        self.tops = {doc_id: top_terms(vector, top) for doc_id, vector in vectors.items()}
+        self.postings: dict[str, list[str]] = defaultdict(list)
+        for doc_id, terms in self.tops.items():
+            for term in terms:
+                self.postings[term].append(doc_id)
+
+
+def has_match(vectors, doc_id: str, threshold: float, index: TermIndex, max_postings: int = 500) -> bool:
+    """Whether some other document's cosine to ``doc_id`` reaches ``threshold``.
+
+    The part of a cosine that shared heavy terms make up is a lower bound of the whole
+    (TF-IDF weights are never negative), so the scan of the postings stops at the
+    first candidate whose partial sum reaches the bar; only when none does are the
+    best candidates' full cosines computed. Topical documents stop after a term or two.
+    """
+    vector = vectors[doc_id]
+    partial: dict[str, float] = defaultdict(float)
+    for term in index.tops[doc_id]:
+        holders = index.postings[term]
+        if len(holders) > max_postings:
+            continue
+        weight = vector[term]
+        for other in holders:
+            if other != doc_id:
+                partial[other] += weight * vectors[other][term]
+                if partial[other] >= threshold:
+                    return True
+    ranked = sorted(partial, key=lambda o: (-partial[o], o))[:32]
+    return any(dot(vector, vectors[o]) >= threshold for o in ranked)
+
+
+def nearest_neighbours(vectors, top: int = 25, max_postings: int = 500, shortlist: int = 32,
+                       only=None, index: "TermIndex | None" = None) -> dict[str, tuple[float, str | None]]:
     """Each document's best cosine to another, among candidates sharing distinctive terms.
 
     Candidates come from an inverted index over each document's ``top`` heaviest
@@ -464,19 +523,16 @@ def nearest_neighbours(vectors, top: int = 25, max_postings: int = 500,
     are first ranked by the part of the cosine their shared heavy terms make up
     (accumulated from the postings, no vector walk); only the ``shortlist`` best get
     the full cosine, which otherwise dominated the run (up to top x max_postings
-    full dot products per document).
+    full dot products per document). ``only``: the documents to find matches for
+    (default: all).
     """
-    postings: dict[str, list[str]] = defaultdict(list)
-    tops = {doc_id: top_terms(vector, top) for doc_id, vector in vectors.items()}
-    for doc_id, terms in tops.items():
-        for term in terms:
-            postings[term].append(doc_id)
+    index = index or TermIndex(vectors, top)
     best: dict[str, tuple[float, str | None]] = {}
-    for doc_id, terms in tops.items():
+    for doc_id in (index.tops if only is None else only):
         vector = vectors[doc_id]
         partial: dict[str, float] = defaultdict(float)
-        for term in terms:
-            holders = postings[term]
+        for term in index.tops[doc_id]:
+            holders = index.postings[term]
             if len(holders) > max_postings:
                 continue
             weight = vector[term]

@@ -226,6 +226,32 @@ def test_no_stray_without_one_and_nothing_for_tiny_corpora():
     assert run_check(OffTopicDocument, {"a.txt": text(*BRIDGE), "r.txt": RECIPE}) == []
 
 
+def test_stray_search_stops_early_and_samples_the_median_without_changing_the_findings(monkeypatch):
+    """has_match answers "best cosine >= bar" exactly as the full search; the median on a sample gates alike."""
+    import random
+
+    from copydesk import Corpus, Document
+    from copydesk.plugins import offtopic
+    from copydesk.plugins.top_terms import IdfModel, term_counts
+
+    rng = random.Random(4)
+    docs = {f"s{i:03}.txt": text(*rng.sample(BRIDGE, 3)) for i in range(60)}
+    docs["stray.txt"] = RECIPE
+    docs["tennis.txt"] = text(*TENNIS)
+    bags = {k: term_counts(v) for k, v in docs.items()}
+    idf = IdfModel.fit(bags.values())
+    vectors = {k: idf.vector(b) for k, b in bags.items()}
+    index = offtopic.TermIndex(vectors)
+    full = offtopic.nearest_neighbours(vectors)
+    for bar in (0.05, 0.2, 0.5):
+        assert {k for k in vectors if offtopic.has_match(vectors, k, bar, index)} == {k for k, (s, _) in full.items() if s >= bar}
+    exact = run_check(OffTopicDocument, docs)
+    monkeypatch.setattr(offtopic, "MEDIAN_SAMPLE", 20)
+    sampled = run_check(OffTopicDocument, docs)
+    assert [f.document for f in sampled] == [f.document for f in exact] and exact
+    assert {f.document for f in exact} == {"stray.txt", "tennis.txt"}
+
+
 def test_declared_topic_by_keywords_and_by_reference_documents():
     docs = {"a.txt": text(*BRIDGE), "t.txt": text(*TENNIS), "r.txt": RECIPE}
     found = run_check(OffTopicDocument, docs, {"keywords": ["bridge", "Mill River"]})
