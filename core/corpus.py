@@ -8,6 +8,7 @@ the same run get the same object.
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any, Callable, ClassVar, Iterable, Iterator, Mapping, Sequence, TypeVar
 
@@ -112,6 +113,39 @@ class Corpus:
         if self._mapper is None:
             return [func(item) for item in items]
         return self._mapper(func, items)
+
+
+    def per_document(self, namespace: str, func: Callable[[str], R], documents: Iterable[Document] | None = None) -> list[R]:
+        """``func(document.text)`` for each document (default: all), in order, computed once per text.
+
+        For the per-document features of corpus checks and analyses (term counts, signatures):
+        values come from the incremental cache where the text and ``func``'s code are
+        unchanged, the rest are computed through :meth:`map` (worker processes with
+        ``--jobs``) and stored. ``func`` must be a picklable module-level function returning
+        JSON values; every value, fresh or cached, is returned as JSON reads it back (dict
+        keys sorted, tuples as lists), so a warm run sees exactly what a cold run saw.
+        ``namespace`` names the feature and its format (``"top-term-counts/1"``): change it
+        when the format changes.
+        """
+        from .cache import code_version
+
+        docs = list(self.documents) if documents is None else list(documents)
+        version = code_version(func)
+        keys = [f"{version}:{d.sha256}" for d in docs]
+        stored = self.cache.get_many(namespace, set(keys)) if self.cache is not None else {}
+        todo: dict[str, str] = {}  # key -> text, each distinct text once
+        for key, doc in zip(keys, docs):
+            if key not in stored and key not in todo:
+                todo[key] = doc.text
+        fresh = {key: _as_json(value) for key, value in zip(todo, self.map(func, list(todo.values())))}
+        if self.cache is not None and fresh:
+            self.cache.put_many(namespace, fresh)
+        return [fresh[k] if k in fresh else stored[k] for k in keys]
+
+
+def _as_json(value: Any) -> Any:
+    """``value`` as JSON reads it back (what the cache returns)."""
+    return json.loads(json.dumps(value, sort_keys=True, ensure_ascii=False))
 
 
 def require_documents(documents: Iterable[Document], where: str) -> list[Document]:

@@ -16,7 +16,7 @@ from copydesk import Check, Related, Severity, Span, hookimpl
 from copydesk.plugins.top_lines import cut_ending, fold_line, line_boilerplate, words
 from copydesk.plugins.top_story import (LeadIndex, StoryText, find_foreign_run, foreign_terms, sibling_relative, sibling_support,
                                          story_units, topic_support)
-from copydesk.plugins.top_terms import IdfModel, dot, stem, term_counts, top_terms
+from copydesk.plugins.top_terms import IdfModel, dot, stem, term_bag, top_terms
 
 
 def _reuse(corpus):
@@ -394,7 +394,9 @@ class OffTopicDocument(Check):
     def check_corpus(self, corpus):
         o = self.options
         docs = [d for d in corpus if len(d.text.split()) >= o["min_words"]]
-        bags = {d.id: term_counts(d.text) for d in corpus if d.text.strip()}
+        nonempty = [d for d in corpus if d.text.strip()]
+        # per-document term counts: from the incremental cache for unchanged texts, else in workers
+        bags = dict(zip([d.id for d in nonempty], corpus.per_document("top-term-counts/1", term_bag, nonempty)))
         idf = IdfModel.fit(bags.values())
         vectors = {doc_id: idf.vector(bag) for doc_id, bag in bags.items()}
         if o["keywords"]:

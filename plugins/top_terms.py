@@ -94,6 +94,11 @@ def term_counts(text: str, surfaces: dict[str, str] | None = None) -> Counter:
     return counts
 
 
+def term_bag(text: str) -> dict[str, float]:
+    """:func:`term_counts` as a plain dict (a per-document feature, cacheable as JSON)."""
+    return dict(term_counts(text))
+
+
 @dataclass
 class IdfModel:
     """Smoothed inverse document frequencies fitted on a corpus."""

@@ -84,3 +84,29 @@ def test_corrupt_entries_and_files_are_rebuilt(copydesk_project):
     db.write_bytes(b"this is not a database" * 100)
     third = run(copydesk_project)
     assert third.exit_code == 0 and third.report["findings"] == first.report["findings"]
+
+
+def _words_of(text):
+    """A per-document feature for the test below: word counts (a module-level function)."""
+    counts = {}
+    for word in text.split():
+        counts[word] = counts.get(word, 0) + 1
+    return counts
+
+
+def test_per_document_features_come_from_the_cache_for_unchanged_texts(tmp_path):
+    from copydesk import Corpus, Document
+    from copydesk.cache import Cache
+
+    docs = [Document("a.txt", STORY), Document("b.txt", "zebra apple zebra"), Document("c.txt", STORY)]
+    cold_cache = Cache(tmp_path / "cache", "test")
+    cold = Corpus(docs, cache=cold_cache).per_document("test-words/1", _words_of)
+    assert cold[1] == {"apple": 1, "zebra": 2} and list(cold[1]) == ["apple", "zebra"]  # keys as JSON reads them
+    assert cold[0] == cold[2] and cold_cache.misses == 2  # one text, computed once
+    cold_cache.close()
+    edited = [docs[0], Document("b.txt", "zebra apple"), docs[2]]
+    warm_cache = Cache(tmp_path / "cache", "test")
+    warm = Corpus(edited, cache=warm_cache).per_document("test-words/1", _words_of)
+    assert warm_cache.hits == 1 and warm_cache.misses == 1  # only the edited text was computed again
+    assert warm == [cold[0], {"apple": 1, "zebra": 1}, cold[2]]
+    assert Corpus(edited).per_document("test-words/1", _words_of) == warm  # the same without a cache
