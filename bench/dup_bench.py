@@ -101,7 +101,7 @@ def run_copydesk(docs, jobs: int):
     started = time.perf_counter()
     signatures = all_signatures(mapper, [d.text for d in documents], settings[0], settings[1])
     signed = time.perf_counter()
-    pairs = near_duplicate_pairs(documents, signatures, options)
+    pairs = near_duplicate_pairs(documents, signatures, options, mapper)
     done = time.perf_counter()
     features = all_features(mapper, [d.text for d in documents], settings)
     assert b"".join(f[0] for f in features) == signatures.tobytes()  # the same signatures either way

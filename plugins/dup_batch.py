@@ -294,6 +294,11 @@ def shingle_arrays(texts: Sequence[str], size: int) -> list:
             for d in range(len(texts))]
 
 
+def shared_shingles_of(args: tuple[Sequence[str], Sequence[tuple[int, int]], int]):
+    """:func:`shared_shingles` with its arguments as one tuple (for ``corpus.map``)."""
+    return shared_shingles(*args)
+
+
 def shared_shingles(texts: Sequence[str], pairs: Sequence[tuple[int, int]], size: int):
     """For each pair ``(a, b)`` of indices into ``texts``: (distinct shingles shared, distinct in a, distinct in b).
 
@@ -446,36 +451,48 @@ def band_candidates(signatures: Sequence[bytes], bands: int, rows: int) -> set[t
     return candidates
 
 
-def _band_pairs(signatures, bands: int, rows: int):
+def bucket_pairs(keys):
+    """One band's group-by: each document paired with the first document of its bucket.
+
+    ``keys``: the band key of every document (uint64 array). Returns the pairs as
+    codes ``first * n + other`` (int64). Module-level, so that ``corpus.map`` can run
+    the bands in worker processes or on Ray.
+    """
+    np = _numpy()
+    n = len(keys)
+    order = np.argsort(keys, kind="stable")  # equal keys keep index order: the first is the smallest
+    ordered = keys[order]
+    starts_run = np.ones(n, dtype=bool)
+    starts_run[1:] = ordered[1:] != ordered[:-1]
+    first = order[np.flatnonzero(starts_run)[np.cumsum(starts_run) - 1]]
+    joined = first != order
+    return first[joined] * n + order[joined]
+
+
+def _band_pairs(signatures, bands: int, rows: int, mapper: Callable = map):
     """:func:`band_candidates` with numpy, as two sorted index arrays (first, other), each pair once.
 
     A band's values are hashed to one 64-bit key (a collision only adds a candidate,
-    which verification then drops) and the keys sorted stably, so each bucket's
-    first document is the first of its run.
+    which verification then drops); each band is grouped by :func:`bucket_pairs`
+    through ``mapper`` (``corpus.map``: in-process, worker processes, or Ray), eight
+    bands at a time, and the pairs merged after each eight (bounded memory).
     """
     np = _numpy()
     matrix = _matrix(signatures)
     n = len(matrix)
     codes = np.zeros(0, dtype=np.int64)
-    found = []
-    for band in range(bands):
-        key = np.zeros(n, dtype=np.uint64)
-        for column in range(band * rows, (band + 1) * rows):
-            key = (key * np.uint64(_PRIME1)) ^ matrix[:, column].astype(np.uint64)
-        order = np.argsort(key, kind="stable")
-        ordered = key[order]
-        starts_run = np.ones(n, dtype=bool)
-        starts_run[1:] = ordered[1:] != ordered[:-1]
-        first = order[np.flatnonzero(starts_run)[np.cumsum(starts_run) - 1]]
-        joined = first != order
-        found.append(first[joined] * n + order[joined])
-        if len(found) == 8 or band == bands - 1:  # bounded memory: merge every few bands, each pair once
-            codes = _sorted_distinct(np.concatenate([codes, *found]))
-            found = []
+    for group in range(0, bands, 8):
+        keys = []
+        for band in range(group, min(bands, group + 8)):
+            key = np.zeros(n, dtype=np.uint64)
+            for column in range(band * rows, (band + 1) * rows):
+                key = (key * np.uint64(_PRIME1)) ^ matrix[:, column].astype(np.uint64)
+            keys.append(key)
+        codes = _sorted_distinct(np.concatenate([codes, *mapper(bucket_pairs, keys)]))
     return codes // n, codes % n
 
 
-def candidate_pairs(signatures, bands: int, rows: int, floor: float):
+def candidate_pairs(signatures, bands: int, rows: int, floor: float, mapper: Callable = map):
     """LSH candidates ``(i, j)``, ``i < j``, sorted, whose MinHash estimate is at least ``floor``.
 
     ``signatures``: a list of bytes or a 2-D uint32 array. Returns a list of
@@ -489,7 +506,7 @@ def candidate_pairs(signatures, bands: int, rows: int, floor: float):
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
     matrix = _matrix(signatures)
-    first, other = _band_pairs(matrix, bands, rows)
+    first, other = _band_pairs(matrix, bands, rows, mapper)
     keep = np.zeros(len(first), dtype=bool)
     for start in range(0, len(first), 8192):  # bounded memory: a block of pairs at a time
         a, b = first[start : start + 8192], other[start : start + 8192]

@@ -15,7 +15,7 @@ import unicodedata
 from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Callable, Iterator
 
 from copydesk import Analysis, Check, Related, Severity, Span, hookimpl
 from copydesk.plugins.dup_align import AlignedPassage, align, seed_positions, stem
@@ -23,7 +23,7 @@ from copydesk.plugins.dup_batch import (
     all_features,
     candidate_pairs,
     have_numpy,
-    shared_shingles,
+    shared_shingles_of,
 )
 from copydesk.plugins.dup_shingles import (
     containment,
@@ -195,7 +195,7 @@ def _shingle_set(text: str, size: int) -> set[int]:
     return set(shingle_hashes(folded_words(text), size))
 
 
-def near_duplicate_pairs(docs: list, signatures: list[bytes], o: dict) -> dict[tuple[str, str], SimilarPair]:
+def near_duplicate_pairs(docs: list, signatures, o: dict, mapper: Callable = map) -> dict[tuple[str, str], SimilarPair]:
     """Near-duplicate pairs: LSH band collisions, each candidate verified on the real shingles.
 
     Each document is paired with the first document of every band bucket it falls
@@ -207,9 +207,9 @@ def near_duplicate_pairs(docs: list, signatures: list[bytes], o: dict) -> dict[t
     # the signatures first: a candidate far below both thresholds is not worth its
     # shingles (containment can exceed Jaccard, so the bar is low)
     floor = max(0.0, min(o["near_duplicate_jaccard"], o["near_duplicate_containment"] / 2) - 0.15)
-    worth = candidate_pairs(signatures, o["bands"], rows, floor)
+    worth = candidate_pairs(signatures, o["bands"], rows, floor, mapper)
     pairs: dict[tuple[str, str], SimilarPair] = {}
-    for (i, j), (shared, in_i, in_j) in _verified(docs, worth, o["shingle_size"]):
+    for (i, j), (shared, in_i, in_j) in _verified(docs, worth, o["shingle_size"], mapper=mapper):
         union = in_i + in_j - shared
         jac = shared / union if union else 0.0
         con = shared / min(in_i, in_j) if min(in_i, in_j) else 0.0
@@ -219,8 +219,14 @@ def near_duplicate_pairs(docs: list, signatures: list[bytes], o: dict) -> dict[t
     return pairs
 
 
-def _verified(docs: list, pairs, size: int, block_chars: int = 500_000):
-    """((i, j), (shared shingles, shingles of i, shingles of j)) for each pair, in order."""
+def _verified(docs: list, pairs, size: int, block_chars: int = 500_000, mapper: Callable = map):
+    """((i, j), (shared shingles, shingles of i, shingles of j)) for each pair, in order.
+
+    With numpy, pairs go in blocks (as many pairs, in order, as involve ``block_chars``
+    of text, so partners repeat within a block), 64 blocks at a time through ``mapper``
+    (``corpus.map``: worker processes with --jobs, or Ray); each block's shingles are
+    recomputed there and dropped, so nothing per document is kept.
+    """
     if not have_numpy():
         recent: dict[int, set[int]] = {}  # shingle sets of recent partners: clusters repeat them
         for i, j in pairs:
@@ -231,11 +237,23 @@ def _verified(docs: list, pairs, size: int, block_chars: int = 500_000):
                     recent[k] = _shingle_set(docs[k].text, size)
             yield (i, j), (len(recent[i] & recent[j]), len(recent[i]), len(recent[j]))
         return
-    # bounded memory: the shingles of one block of pairs at a time, a block being as
-    # many pairs (in order, so partners repeat) as involve ``block_chars`` of text;
-    # pairs become Python tuples a window at a time
+    chunks: list[list[tuple[int, int]]] = []
+    blocks: list[tuple[list[str], list[tuple[int, int]], int]] = []
+    for chunk, texts, local_pairs in _blocks(docs, pairs, block_chars):
+        chunks.append(chunk)
+        blocks.append((texts, local_pairs, size))
+        if len(blocks) == 64:
+            for chunk_of, counts in zip(chunks, mapper(shared_shingles_of, blocks)):
+                yield from zip(chunk_of, counts)
+            chunks, blocks = [], []
+    for chunk_of, counts in zip(chunks, mapper(shared_shingles_of, blocks) if blocks else []):
+        yield from zip(chunk_of, counts)
+
+
+def _blocks(docs: list, pairs, block_chars: int):
+    """(pairs, texts, pairs as indices into texts) for consecutive blocks of ``pairs`` (two index arrays)."""
     firsts, others = pairs
-    for at in range(0, len(firsts), 16384):
+    for at in range(0, len(firsts), 16384):  # pairs become Python tuples a window at a time
         window = list(zip(firsts[at : at + 16384].tolist(), others[at : at + 16384].tolist()))
         start = 0
         while start < len(window):
@@ -248,8 +266,7 @@ def _verified(docs: list, pairs, size: int, block_chars: int = 500_000):
                         chars += len(docs[k].text)
                 end += 1
             chunk = window[start:end]
-            counts = shared_shingles([docs[k].text for k in local], [(local[i], local[j]) for i, j in chunk], size)
-            yield from zip(chunk, counts)
+            yield chunk, [docs[k].text for k in local], [(local[i], local[j]) for i, j in chunk]
             start = end
 
 
@@ -319,7 +336,7 @@ class Reuse(Analysis):
         size, seed_size = o["shingle_size"], o["seed_size"]
         features = _cached_features(corpus, docs, (size, o["num_perm"], seed_size, o["seed_sample"]))
         # 1. near-duplicates
-        pairs = near_duplicate_pairs(docs, [signature for signature, _ in features], o)
+        pairs = near_duplicate_pairs(docs, [signature for signature, _ in features], o, corpus.map)
         near_links = list(pairs)
 
         # 2. reused passages: candidate pairs share sampled seeds; align them by seed and extend

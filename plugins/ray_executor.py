@@ -14,8 +14,12 @@ How a run is spread:
   their position, so findings keep document order and the report is the same as the
   local runner's;
 * corpus checks and shared analyses run on the driver (their indexes must fit in its
-  memory), as with the local runner; ``corpus.map`` calls made by analyses (the reuse
-  analysis's per-document MinHash features, for one) are spread over Ray too.
+  memory), as with the local runner; ``corpus.map`` calls made by analyses are spread
+  over Ray too. For the reuse analysis that is the per-document MinHash features, the
+  LSH band group-by (each band's buckets grouped in a task, eight bands at a time) and
+  the exact verification of candidate pairs (a block of pairs and their texts per
+  task); the driver keeps the signatures (504 bytes a document) and closes the
+  near-duplicate clusters by union-find over the verified pairs.
 
 ``--ray-address ADDRESS`` (else ``$RAY_ADDRESS``) joins a running cluster, whose
 nodes must have copydesk installed; with neither, a local Ray with 2 CPUs is started

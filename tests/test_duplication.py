@@ -253,3 +253,27 @@ def test_seed_corpus_pairs_are_all_linked():
             assert reuse.passages_between(a, b) or any(p.b == b for p in reuse.pairs_of(a)), (a, b)
     assert len(reuse.passages_between(ids[0], ids[1])) >= 3
     assert len(reuse.story_clusters) == 1
+
+
+def test_lsh_group_by_and_verification_go_through_the_corpus_mapper():
+    """--jobs and --executor ray spread the band group-by and the verification blocks: same pairs."""
+    pytest.importorskip("numpy")
+    import pickle
+
+    from copydesk.plugins.dup_batch import all_signatures
+    from copydesk.plugins.duplication import Reuse, near_duplicate_pairs
+
+    calls = []
+
+    def shipping_mapper(func, items):  # what a worker pool does: items and results cross a process boundary
+        calls.append(func.__name__)
+        return [pickle.loads(pickle.dumps(func(pickle.loads(pickle.dumps(item))))) for item in items]
+
+    rng = random.Random(12)
+    documents = [Document(f"d{i:03}", article(rng, rng.randint(40, 300))) for i in range(120)]
+    documents += [Document(f"e{i:03}", edited(rng, documents[i].text, 0.1)) for i in range(0, 120, 3)]
+    options = Reuse().options
+    signatures = all_signatures(map, [d.text for d in documents], options["shingle_size"], options["num_perm"])
+    spread = near_duplicate_pairs(documents, signatures, options, shipping_mapper)
+    assert spread == near_duplicate_pairs(documents, signatures, options) and len(spread) >= 40
+    assert set(calls) == {"bucket_pairs", "shared_shingles_of"} and calls.count("bucket_pairs") == 8  # 63 bands, 8 a call
