@@ -15,7 +15,7 @@ from collections import defaultdict
 from copydesk import Check, Related, Severity, Span, hookimpl
 from copydesk.plugins.top_lines import cut_ending, fold_line, line_boilerplate, words
 from copydesk.plugins.top_story import (LeadIndex, StoryText, find_foreign_run, foreign_terms, sibling_relative, sibling_support,
-                                         story_units, topic_support)
+                                         story_from_json, story_units_of_text, topic_support)
 from copydesk.plugins.top_terms import IdfModel, dot, stem, term_bag, top_terms
 
 
@@ -88,7 +88,10 @@ class OffTopicPassage(Check):
 
     def check_corpus(self, corpus):
         o = self.options
-        stories = {doc.id: story_units(doc) for doc in corpus if doc.text.strip()}
+        # per-document story units: from the incremental cache for unchanged texts, else in workers
+        nonempty = [doc for doc in corpus if doc.text.strip()]
+        stories = {doc.id: story_from_json(doc, data) for doc, data in
+                   zip(nonempty, corpus.per_document("top-story-units/1", story_units_of_text, nonempty))}
         bags = {doc_id: story.bag() for doc_id, story in stories.items()}
         idf = IdfModel.fit(bags.values())
         reuse = _reuse(corpus) if o["use_siblings"] else None

@@ -51,6 +51,20 @@ class StoryText:
         return total
 
 
+def story_units_of_text(text: str) -> dict:
+    """:func:`story_units` of a text as JSON (a per-document feature, kept in the incremental cache)."""
+    story = story_units(Document("-", text))
+    return {"units": [[u.first, u.last, u.start, u.end, dict(u.counts), u.words, u.bullet] for u in story.units],
+            "surfaces": story.surfaces}
+
+
+def story_from_json(document: Document, data: Mapping) -> StoryText:
+    """The :class:`StoryText` of ``document`` from :func:`story_units_of_text`'s JSON."""
+    units = [Unit(first, last, start, end, Counter(counts), words, bullet)
+             for first, last, start, end, counts, words, bullet in data["units"]]
+    return StoryText(document, units, dict(data["surfaces"]))
+
+
 def story_units(document: Document) -> StoryText:
     surfaces: dict[str, str] = {}
     units: list[Unit] = []
