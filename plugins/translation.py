@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from copydesk import Check, Related, Severity, hookimpl
+from copydesk import Analysis, Check, Document, Related, Severity, hookimpl
 
 from . import trn_align, trn_lexicon, trn_markers, trn_names
 
@@ -171,12 +171,31 @@ class Translationese(Check):
                 )
 
 
-def lowercase_vocabulary(corpus) -> set[str]:
-    """Every word that occurs in all lower case somewhere in the corpus (so is not a name)."""
-    vocabulary: set[str] = set()
-    for document in corpus:
-        vocabulary.update(trn_lexicon.fold(t.text) for t in document.tokens if t.text.islower())
-    return vocabulary
+def lowercase_words(text: str) -> list[str]:
+    """The folded words a text writes all in lower case (a per-document feature, cached)."""
+    return sorted({trn_lexicon.fold(t.text) for t in Document("-", text).tokens if t.text.islower()})
+
+
+class LowercaseVocabulary(Analysis):
+    """Every word that occurs all in lower case somewhere in the corpus (so is not a name).
+
+    Result: a frozenset of folded words. Shared by TRN002-TRN004 (computed once a run,
+    each document's words from the incremental cache when its text is unchanged).
+    """
+
+    name = "lowercase-vocabulary"
+
+    def compute(self, corpus) -> frozenset:
+        vocabulary: set[str] = set()
+        documents = list(corpus)
+        for at in range(0, len(documents), 5000):  # bounded memory: 5,000 documents' words at a time
+            for words in corpus.per_document("trn-lowercase-words/1", lowercase_words, documents[at : at + 5000]):
+                vocabulary.update(words)
+        return frozenset(vocabulary)
+
+
+def lowercase_vocabulary(corpus) -> frozenset:
+    return corpus.analysis("lowercase-vocabulary")
 
 
 def _story_clusters(corpus):
@@ -206,7 +225,7 @@ class SpunSubstitution(Check):
     """
 
     code = "TRN002"
-    requires_analyses = ("reuse",)
+    requires_analyses = ("reuse", "lowercase-vocabulary")
     name = "spun-substitution"
     category = "translation"
     severity = Severity.WARNING
@@ -303,7 +322,7 @@ class NameVariant(Check):
     """
 
     code = "TRN003"
-    requires_analyses = ("reuse",)
+    requires_analyses = ("reuse", "lowercase-vocabulary")
     name = "name-variant"
     category = "translation"
     severity = Severity.WARNING
@@ -350,7 +369,7 @@ class AlteredQuote(Check):
     """
 
     code = "TRN004"
-    requires_analyses = ("reuse",)
+    requires_analyses = ("reuse", "lowercase-vocabulary")
     name = "altered-quote"
     category = "translation"
     severity = Severity.WARNING
@@ -400,3 +419,8 @@ class AlteredQuote(Check):
 def copydesk_register_checks():
     # TRN002-TRN004 read the duplication plugin's shared "reuse" analysis
     return [TorturedPhrase, SpunSubstitution, NameVariant, AlteredQuote, Translationese]
+
+
+@hookimpl
+def copydesk_register_analyses():
+    return [LowercaseVocabulary]

@@ -27,7 +27,7 @@ from bisect import bisect_left
 from difflib import SequenceMatcher
 from typing import Iterable
 
-from copydesk import Span
+from copydesk import Document, Span
 
 from .trn_lexicon import Word, words_of
 
@@ -246,17 +246,29 @@ def gather_evidence(corpus, substitutions: list[Substitution]) -> Evidence:
                     wanted.add(phrase)
     lengths = sorted({len(p) for p in wanted})
     evidence = Evidence()
-    for doc in corpus:
-        keys = [w.key for w in words_of(doc.text, doc.tokens)]
-        evidence.unigrams.update(keys)
-        evidence.bigrams.update(zip(keys, keys[1:]))
-        evidence.total += len(keys)
-        for n in lengths:
-            for i in range(len(keys) - n + 1):
-                gram = tuple(keys[i : i + n])
-                if gram in wanted:
-                    evidence.doc_freq[gram].add(doc.id)
+    documents = list(corpus)
+    for at in range(0, len(documents), 5000):  # bounded memory: the word keys of 5,000 documents at a time
+        chunk = documents[at : at + 5000]
+        for doc, keys in zip(chunk, corpus.per_document("trn-word-keys/1", word_keys, chunk)):
+            _count(evidence, doc.id, keys, lengths, wanted)
     return evidence
+
+
+def word_keys(text: str) -> list[str]:
+    """The folded key of every word of a text, in order (a per-document feature, cached)."""
+    return [w.key for w in words_of(text, Document("-", text).tokens)]
+
+
+def _count(evidence: "Evidence", doc_id: str, keys: list[str], lengths: list[int], wanted: set) -> None:
+    """Add one document's words to the unigram and bigram counts and the wanted phrases' document sets."""
+    evidence.unigrams.update(keys)
+    evidence.bigrams.update(zip(keys, keys[1:]))
+    evidence.total += len(keys)
+    for n in lengths:
+        for i in range(len(keys) - n + 1):
+            gram = tuple(keys[i : i + n])
+            if gram in wanted:
+                evidence.doc_freq[gram].add(doc_id)
 
 
 def _support(side: Side, evidence: Evidence, pair: tuple[str, str]) -> int:
