@@ -343,26 +343,13 @@ class Reuse(Analysis):
         seed_lists = [array("Q", seeds) for _, seeds in features]
         del features
         passages: list[Passage] = []
-        cache_key, cache_value = None, None
-        for i, j in passage_candidates(seed_lists, o["min_shared_seeds"], o["max_seed_documents"]):
-            a_i, b_j = (i, j) if docs[i].id < docs[j].id else (j, i)  # docs are sorted by id: a_i == i
-            if cache_key != a_i:
-                a_words = words(docs[a_i].text)
-                a_stems = [stem(w) for _, _, w in a_words]
-                cache_key, cache_value = a_i, (a_words, a_stems, seed_positions(a_stems, seed_size))
-            a_words, a_stems, a_seeds = cache_value
-            b_words = words(docs[b_j].text)
-            b_stems = [stem(w) for _, _, w in b_words]
-            found = align(a_stems, b_stems, seed_size=seed_size, max_gap=o["max_gap"],
-                          min_words=o["min_passage_words"], a_seeds=a_seeds)
-            if not found:
-                continue
-            a_id, b_id = docs[a_i].id, docs[b_j].id
-            for p in found:
-                passages.append(_to_passage(p, a_id, docs[a_i].text, a_words, b_id, docs[b_j].text, b_words))
-            if (a_id, b_id) not in pairs:
-                covered = _coverage(found, len(a_stems), len(b_stems))
-                pairs[(a_id, b_id)] = SimilarPair(a_id, b_id, "reused-passage", round(covered, 4))
+        settings = (seed_size, o["max_gap"], o["min_passage_words"])
+        candidates = passage_candidates(seed_lists, o["min_shared_seeds"], o["max_seed_documents"])
+        for found_in_block in _in_groups(corpus.map, align_block, _alignment_blocks(docs, candidates, settings)):
+            for a_id, b_id, found, covered in found_in_block:
+                passages.extend(found)
+                if (a_id, b_id) not in pairs:
+                    pairs[(a_id, b_id)] = SimilarPair(a_id, b_id, "reused-passage", round(covered, 4))
 
         # 3. same story in other words
         story = StoryIndex([(d.id, d.text) for d in docs])
@@ -388,6 +375,75 @@ class Reuse(Analysis):
             shingle_size=size,
         )
         return result.index()
+
+
+def _alignment_blocks(docs: list, candidates, settings: tuple, block_chars: int = 500_000):
+    """Blocks of candidate pairs for :func:`align_block`: (ids, texts, pairs as local indices, settings).
+
+    Pairs come in order of their first document; a block holds as many as involve
+    ``block_chars`` of text, so each block's texts travel to a worker once.
+    """
+    local: dict[int, int] = {}
+    block: list[tuple[int, int]] = []
+    chars = 0
+    for i, j in candidates:
+        for k in (i, j):
+            if k not in local:
+                local[k] = len(local)
+                chars += len(docs[k].text)
+        block.append((local[i], local[j]))
+        if chars >= block_chars:
+            yield _block(docs, local, block, settings)
+            local, block, chars = {}, [], 0
+    if block:
+        yield _block(docs, local, block, settings)
+
+
+def _block(docs: list, local: dict[int, int], block: list, settings: tuple):
+    involved = list(local)
+    return [docs[k].id for k in involved], [docs[k].text for k in involved], block, settings
+
+
+def _in_groups(mapper: Callable, func: Callable, items, size: int = 64):
+    """``mapper(func, ...)`` over ``items`` ``size`` at a time (bounded memory), results in order."""
+    group = []
+    for item in items:
+        group.append(item)
+        if len(group) == size:
+            yield from mapper(func, group)
+            group = []
+    if group:
+        yield from mapper(func, group)
+
+
+def align_block(args) -> list[tuple[str, str, list, float]]:
+    """Aligned passages of a block of candidate pairs (runs in a worker with --jobs or on Ray).
+
+    Returns (a id, b id, passages, share of the shorter text covered) for each pair
+    with at least one passage; ``a`` is the pair's document with the smaller id.
+    """
+    ids, texts, pairs, (seed_size, max_gap, min_words) = args
+    analysed: dict[int, tuple] = {}
+
+    def words_of(k: int):
+        if k not in analysed:
+            if len(analysed) > 256:
+                analysed.clear()
+            found_words = words(texts[k])
+            stems = [stem(w) for _, _, w in found_words]
+            analysed[k] = (found_words, stems, seed_positions(stems, seed_size))
+        return analysed[k]
+
+    result = []
+    for i, j in pairs:
+        a, b = (i, j) if ids[i] < ids[j] else (j, i)
+        a_words, a_stems, a_seeds = words_of(a)
+        b_words, b_stems, _ = words_of(b)
+        found = align(a_stems, b_stems, seed_size=seed_size, max_gap=max_gap, min_words=min_words, a_seeds=a_seeds)
+        if found:
+            passages = [_to_passage(p, ids[a], texts[a], a_words, ids[b], texts[b], b_words) for p in found]
+            result.append((ids[a], ids[b], passages, _coverage(found, len(a_stems), len(b_stems))))
+    return result
 
 
 def _whole_words(text: str, start: int, end: int) -> Span:
