@@ -13,7 +13,7 @@ import math
 import re
 from array import array
 from collections import Counter, defaultdict
-from typing import Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are aren't as at be because been before being
@@ -49,6 +49,11 @@ def terms(text: str) -> Counter:
     return counts
 
 
+def term_list(text: str) -> list[list]:
+    """:func:`terms` as [term, count] pairs in the order found (a per-document feature, cacheable as JSON)."""
+    return [[term, count] for term, count in terms(text).items()]
+
+
 # A document with fewer distinct content terms than this (a dividend notice, a
 # one-line brief) is too short to tell a story: two such texts share a template,
 # not a story, and their cosine is high by construction.
@@ -66,14 +71,18 @@ class StoryIndex:
     """
 
     def __init__(self, documents: Sequence[tuple[str, str]], top_terms: int = 20, max_postings: int = 200,
-                 min_terms: int = MIN_TERMS):
+                 min_terms: int = MIN_TERMS, term_lists: Iterable[Sequence] | None = None):
+        """``documents``: (id, text) pairs; ``term_lists``, when given, each text's
+        :func:`term_list` computed beforehand (e.g. from the cache), so the texts are not read."""
         self.ids = [doc_id for doc_id, _ in documents]
+        if term_lists is None:
+            term_lists = (term_list(text) for _, text in documents)
         vocabulary: dict[str, int] = {}
         df: list[int] = []
         counted: list[tuple[array, array]] = []
-        for _, text in documents:
+        for listed in term_lists:
             numbers, tfs = array("I"), array("I")
-            for term, tf in terms(text).items():
+            for term, tf in listed:
                 number = vocabulary.setdefault(term, len(vocabulary))
                 if number == len(df):
                     df.append(0)

@@ -32,7 +32,7 @@ from copydesk.plugins.dup_shingles import (
     shingle_hashes,
     words,
 )
-from copydesk.plugins.dup_story import StoryIndex
+from copydesk.plugins.dup_story import StoryIndex, term_list
 
 _DASHES = re.compile(r"[\-\u2010-\u2015_/]+")
 _PUNCTUATION = re.compile(r"[^\w\s]+")
@@ -352,7 +352,8 @@ class Reuse(Analysis):
                     pairs[(a_id, b_id)] = SimilarPair(a_id, b_id, "reused-passage", round(covered, 4))
 
         # 3. same story in other words
-        story = StoryIndex([(d.id, d.text) for d in docs])
+        # each document's terms from the incremental cache where its text is unchanged, else in workers
+        story = StoryIndex([(d.id, "") for d in docs], term_lists=corpus.per_document("reuse-story-terms/1", term_list, docs))
         story_pairs: list[SimilarPair] = []
         # a pair linked by a few passages can still be a retelling (a summary quoting
         # its source); only copies and heavily reused pairs are left out
