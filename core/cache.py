@@ -164,6 +164,7 @@ def code_version(cls: type) -> str:
     """
     import inspect
 
+    cls = getattr(cls, "func", cls)  # a functools.partial: the code is the wrapped function's
     try:
         source = inspect.getsourcefile(cls)
     except TypeError:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable
 
 DEFAULT_CREDIT_SOURCES: tuple[str, ...] = (
@@ -86,3 +87,19 @@ class CreditFinder:
     def text_credit(self, text: str) -> Credit | None:
         """The first credit of the text itself (photo credits excluded), if any."""
         return next((c for c in self.credits(text) if not c.photo), None)
+
+
+@lru_cache(maxsize=8)
+def finder_for(sources: tuple[str, ...]) -> CreditFinder:
+    """One compiled finder per list of sources and process (workers build theirs once)."""
+    return CreditFinder(sources)
+
+
+def credit_summary(sources: tuple[str, ...], text: str) -> list:
+    """[credits the text (a credit that is not a photo credit), the first photo credit's text or None].
+
+    A per-document feature of ATT002, kept in the incremental cache (bind ``sources``
+    with functools.partial).
+    """
+    credits = finder_for(sources).credits(text)
+    return [any(not c.photo for c in credits), next((c.text for c in credits if c.photo), None)]

@@ -8,6 +8,8 @@ document; the helpers live in ``att_*`` modules next to this one.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
 from typing import Any, Iterable
 
@@ -148,14 +150,18 @@ class UncreditedReuse(Check):
             return  # the duplication plugin is disabled: no reuse is known
         reuse = corpus.analysis("reuse")
         kinds = set(self.options["kinds"])
+        linked = []
         for document in corpus:
             links = [(other, kind, sim) for other, kind, sim in reuse.linked(document.id) if kind in kinds]
-            if not links:
-                continue
-            if _is_earliest(document, [corpus[other] for other, _, _ in links if other in corpus]):
-                continue  # the original of the group needs no credit
-            credits = self._finder.credits(document.text)
-            if any(not c.photo for c in credits):
+            if links and not _is_earliest(document, [corpus[other] for other, _, _ in links if other in corpus]):
+                linked.append((document, links))  # the original of a group needs no credit
+        # whether each text credits a source: from the incremental cache where unchanged, else in workers
+        sources = tuple(self._finder.sources)
+        namespace = "att-credits/1/" + hashlib.sha256("\n".join(sources).encode("utf-8")).hexdigest()[:16]
+        summaries = corpus.per_document(namespace, functools.partial(att_credit.credit_summary, sources),
+                                        [document for document, _ in linked])
+        for (document, links), (credited, photo) in zip(linked, summaries):
+            if credited:
                 continue
             best: dict[str, tuple[str, float]] = {}
             for other, kind, sim in links:
@@ -168,7 +174,6 @@ class UncreditedReuse(Check):
             described = ", ".join(f"{other} ({kind}, {sim:.2f})" for other, (kind, sim) in list(best.items())[:3])
             if len(best) > 3:
                 described += f" and {len(best) - 3} more"
-            photo = next((c.text for c in credits if c.photo), None)
             message = (
                 f"reuses text or reporting of {described} but credits no source: no wire agency, outlet "
                 "or “according to <outlet>” credit appears anywhere in it"
