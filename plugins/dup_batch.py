@@ -276,24 +276,6 @@ def _signature_rows(texts, words, doc_of, size: int, num_perm: int) -> list[byte
             for d in range(n)]
 
 
-def shingle_arrays(texts: Sequence[str], size: int) -> list:
-    """Each text's distinct shingle hashes as a sorted uint64 array (numpy), for exact set similarity."""
-    np = _numpy()
-    words, _, doc_of = word_arrays(texts)
-    shingles, docs = _runs(words, doc_of, size)
-    order = np.lexsort((shingles, docs))
-    shingles, docs = shingles[order], docs[order]
-    if len(shingles):
-        first = np.ones(len(shingles), dtype=bool)
-        first[1:] = (shingles[1:] != shingles[:-1]) | (docs[1:] != docs[:-1])
-        shingles, docs = shingles[first], docs[first]
-    bounds = np.searchsorted(docs, np.arange(len(texts) + 1)).tolist()
-    counts = np.bincount(doc_of, minlength=len(texts))
-    return [shingles[bounds[d] : bounds[d + 1]] if counts[d] >= size else
-            np.array(sorted(set(shingle_hashes(folded_words(texts[d]), size))), dtype=np.uint64)
-            for d in range(len(texts))]
-
-
 def shared_shingles_of(args: tuple[Sequence[str], Sequence[tuple[int, int]], int]):
     """:func:`shared_shingles` with its arguments as one tuple (for ``corpus.map``)."""
     return shared_shingles(*args)

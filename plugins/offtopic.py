@@ -503,6 +503,20 @@ def has_match(vectors, doc_id: str, threshold: float, index: TermIndex, max_post
     best candidates' full cosines computed. Topical documents stop after a term or two.
     """
     vector = vectors[doc_id]
+    partial = _partial_cosines(vectors, doc_id, index, max_postings, stop_at=threshold)
+    if partial is None:
+        return True
+    ranked = sorted(partial, key=lambda o: (-partial[o], o))[:32]
+    return any(dot(vector, vectors[o]) >= threshold for o in ranked)
+
+
+def _partial_cosines(vectors, doc_id: str, index: TermIndex, max_postings: int, stop_at: float | None = None):
+    """Each candidate's share of the cosine with ``doc_id`` from their shared heavy terms.
+
+    Terms held by more than ``max_postings`` documents are skipped. With ``stop_at``,
+    None as soon as one candidate's share reaches it (the share is a lower bound).
+    """
+    vector = vectors[doc_id]
     partial: dict[str, float] = defaultdict(float)
     for term in index.tops[doc_id]:
         holders = index.postings[term]
@@ -512,10 +526,9 @@ def has_match(vectors, doc_id: str, threshold: float, index: TermIndex, max_post
         for other in holders:
             if other != doc_id:
                 partial[other] += weight * vectors[other][term]
-                if partial[other] >= threshold:
-                    return True
-    ranked = sorted(partial, key=lambda o: (-partial[o], o))[:32]
-    return any(dot(vector, vectors[o]) >= threshold for o in ranked)
+                if stop_at is not None and partial[other] >= stop_at:
+                    return None
+    return partial
 
 
 def nearest_neighbours(vectors, top: int = 25, max_postings: int = 500, shortlist: int = 32,
@@ -535,15 +548,7 @@ def nearest_neighbours(vectors, top: int = 25, max_postings: int = 500, shortlis
     best: dict[str, tuple[float, str | None]] = {}
     for doc_id in (index.tops if only is None else only):
         vector = vectors[doc_id]
-        partial: dict[str, float] = defaultdict(float)
-        for term in index.tops[doc_id]:
-            holders = index.postings[term]
-            if len(holders) > max_postings:
-                continue
-            weight = vector[term]
-            for other in holders:
-                partial[other] += weight * vectors[other][term]
-        partial.pop(doc_id, None)
+        partial = _partial_cosines(vectors, doc_id, index, max_postings)
         ranked = sorted(partial, key=lambda o: (-partial[o], o))[:shortlist]
         scored = [(dot(vector, vectors[o]), o) for o in sorted(ranked)]
         best[doc_id] = max(scored) if scored else (0.0, None)
