@@ -87,7 +87,12 @@ class Evidence:
     total: int = 0
 
     def others(self, phrase: tuple[str, ...], exclude: Iterable[str]) -> int:
-        return len(self.doc_freq.get(phrase, set()) - set(exclude))
+        """Documents holding ``phrase``, those in ``exclude`` not counted (without copying the set:
+        a common phrase is held by thousands of documents, and this is asked per substitution)."""
+        holders = self.doc_freq.get(phrase)
+        if not holders:
+            return 0
+        return len(holders) - sum(1 for doc in set(exclude) if doc in holders)
 
     def pmi(self, first: str, second: str) -> float:
         joint = self.bigrams.get((first, second), 0)
