@@ -237,37 +237,51 @@ def _verified(docs: list, pairs, size: int, block_chars: int = 500_000, mapper: 
                     recent[k] = _shingle_set(docs[k].text, size)
             yield (i, j), (len(recent[i] & recent[j]), len(recent[i]), len(recent[j]))
         return
-    chunks: list[list[tuple[int, int]]] = []
-    blocks: list[tuple[list[str], list[tuple[int, int]], int]] = []
-    for chunk, texts, local_pairs in _blocks(docs, pairs, block_chars):
-        chunks.append(chunk)
-        blocks.append((texts, local_pairs, size))
-        if len(blocks) == 64:
-            for chunk_of, counts in zip(chunks, mapper(shared_shingles_of, blocks)):
-                yield from zip(chunk_of, counts)
-            chunks, blocks = [], []
-    for chunk_of, counts in zip(chunks, mapper(shared_shingles_of, blocks) if blocks else []):
-        yield from zip(chunk_of, counts)
-
-
-def _blocks(docs: list, pairs, block_chars: int):
-    """(pairs, texts, pairs as indices into texts) for consecutive blocks of ``pairs`` (two index arrays)."""
     firsts, others = pairs
-    for at in range(0, len(firsts), 16384):  # pairs become Python tuples a window at a time
-        window = list(zip(firsts[at : at + 16384].tolist(), others[at : at + 16384].tolist()))
-        start = 0
-        while start < len(window):
-            local: dict[int, int] = {}
-            chars, end = 0, start
-            while end < len(window) and chars < block_chars:
-                for k in window[end]:
-                    if k not in local:
-                        local[k] = len(local)
-                        chars += len(docs[k].text)
-                end += 1
-            chunk = window[start:end]
-            yield chunk, [docs[k].text for k in local], [(local[i], local[j]) for i, j in chunk]
-            start = end
+    for group in _batched(_text_blocks(docs, _as_tuples(firsts, others), block_chars), 64):
+        counts = mapper(shared_shingles_of, [([docs[k].text for k in involved], local, size) for _, involved, local in group])
+        for (chunk, _, _), chunk_counts in zip(group, counts):
+            yield from zip(chunk, chunk_counts)
+
+
+def _as_tuples(firsts, others, window: int = 16384) -> Iterator[tuple[int, int]]:
+    """Two index arrays as (i, j) tuples, made a window at a time (no tuple per pair kept)."""
+    for at in range(0, len(firsts), window):
+        yield from zip(firsts[at : at + window].tolist(), others[at : at + window].tolist())
+
+
+def _text_blocks(docs: list, pairs, block_chars: int):
+    """Consecutive blocks of ``pairs``: (the pairs, the documents involved, the pairs as indices into those).
+
+    A block holds as many pairs, in order, as involve ``block_chars`` of text, so
+    partners repeat within a block and each block's texts travel to a worker once.
+    """
+    local: dict[int, int] = {}
+    chunk: list[tuple[int, int]] = []
+    chars = 0
+    for pair in pairs:
+        for k in pair:
+            if k not in local:
+                local[k] = len(local)
+                chars += len(docs[k].text)
+        chunk.append(pair)
+        if chars >= block_chars:
+            yield chunk, list(local), [(local[i], local[j]) for i, j in chunk]
+            local, chunk, chars = {}, [], 0
+    if chunk:
+        yield chunk, list(local), [(local[i], local[j]) for i, j in chunk]
+
+
+def _batched(items, size: int) -> Iterator[list]:
+    """``items`` in lists of ``size`` (bounded memory: one group of work in flight)."""
+    group = []
+    for item in items:
+        group.append(item)
+        if len(group) == size:
+            yield group
+            group = []
+    if group:
+        yield group
 
 
 def passage_candidates(seed_lists: list[array], min_shared: int, max_documents: int) -> Iterator[tuple[int, int]]:
@@ -345,11 +359,14 @@ class Reuse(Analysis):
         passages: list[Passage] = []
         settings = (seed_size, o["max_gap"], o["min_passage_words"])
         candidates = passage_candidates(seed_lists, o["min_shared_seeds"], o["max_seed_documents"])
-        for found_in_block in _in_groups(corpus.map, align_block, _alignment_blocks(docs, candidates, settings)):
-            for a_id, b_id, found, covered in found_in_block:
-                passages.extend(found)
-                if (a_id, b_id) not in pairs:
-                    pairs[(a_id, b_id)] = SimilarPair(a_id, b_id, "reused-passage", round(covered, 4))
+        for group in _batched(_text_blocks(docs, candidates, 500_000), 64):  # aligned in workers with --jobs, or on Ray
+            blocks = [([docs[k].id for k in involved], [docs[k].text for k in involved], local, settings)
+                      for _, involved, local in group]
+            for found_in_block in corpus.map(align_block, blocks):
+                for a_id, b_id, found, covered in found_in_block:
+                    passages.extend(found)
+                    if (a_id, b_id) not in pairs:
+                        pairs[(a_id, b_id)] = SimilarPair(a_id, b_id, "reused-passage", round(covered, 4))
 
         # 3. same story in other words
         # each document's terms from the incremental cache where its text is unchanged, else in workers
@@ -376,45 +393,6 @@ class Reuse(Analysis):
             shingle_size=size,
         )
         return result.index()
-
-
-def _alignment_blocks(docs: list, candidates, settings: tuple, block_chars: int = 500_000):
-    """Blocks of candidate pairs for :func:`align_block`: (ids, texts, pairs as local indices, settings).
-
-    Pairs come in order of their first document; a block holds as many as involve
-    ``block_chars`` of text, so each block's texts travel to a worker once.
-    """
-    local: dict[int, int] = {}
-    block: list[tuple[int, int]] = []
-    chars = 0
-    for i, j in candidates:
-        for k in (i, j):
-            if k not in local:
-                local[k] = len(local)
-                chars += len(docs[k].text)
-        block.append((local[i], local[j]))
-        if chars >= block_chars:
-            yield _block(docs, local, block, settings)
-            local, block, chars = {}, [], 0
-    if block:
-        yield _block(docs, local, block, settings)
-
-
-def _block(docs: list, local: dict[int, int], block: list, settings: tuple):
-    involved = list(local)
-    return [docs[k].id for k in involved], [docs[k].text for k in involved], block, settings
-
-
-def _in_groups(mapper: Callable, func: Callable, items, size: int = 64):
-    """``mapper(func, ...)`` over ``items`` ``size`` at a time (bounded memory), results in order."""
-    group = []
-    for item in items:
-        group.append(item)
-        if len(group) == size:
-            yield from mapper(func, group)
-            group = []
-    if group:
-        yield from mapper(func, group)
 
 
 def align_block(args) -> list[tuple[str, str, list, float]]:
