@@ -117,15 +117,21 @@ def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
-def _check_key(check: Check, document: Document) -> str:
+def _check_part(check: Check) -> str:
+    """What a per-document check's cached findings depend on besides the document."""
     import json
 
     from .cache import code_version, digest
 
     options = json.dumps(check.options, sort_keys=True, default=str)
     kind = f"{type(check).__module__}.{type(check).__qualname__}"
-    return digest(document.id, document.sha256, check.code, kind, code_version(type(check)), options,
-                  str(check.effective_severity))
+    return digest(check.code, kind, code_version(type(check)), options, str(check.effective_severity))
+
+
+def _check_key(check_part: str, document: Document) -> str:
+    from .cache import digest
+
+    return digest(document.id, document.sha256, check_part)
 
 
 def plan_document_checks(
@@ -139,7 +145,8 @@ def plan_document_checks(
         return [], [(checks, doc) for doc in corpus.documents]
     from .cache import finding_from_json
 
-    keys = {(doc.id, check.code): _check_key(check, doc) for doc in corpus.documents for check in checks}
+    parts = {check.code: _check_part(check) for check in checks}
+    keys = {(doc.id, check.code): _check_key(parts[check.code], doc) for doc in corpus.documents for check in checks}
     hits = corpus.cache.get_many("document-check", keys.values())
     findings: list[Finding] = []
     work = []
@@ -163,9 +170,12 @@ def store_document_results(corpus: Corpus, work: Sequence[tuple[Sequence[Check],
     from .cache import finding_to_json
 
     values = {}
+    parts: dict[str, str] = {}
     for (checks, doc), (doc_findings, _) in zip(work, results):
         for check in checks:
-            values[_check_key(check, doc)] = [finding_to_json(f) for f in doc_findings if f.code == check.code]
+            if check.code not in parts:
+                parts[check.code] = _check_part(check)
+            values[_check_key(parts[check.code], doc)] = [finding_to_json(f) for f in doc_findings if f.code == check.code]
     corpus.cache.put_many("document-check", values)
 
 

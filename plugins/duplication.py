@@ -359,14 +359,10 @@ class Reuse(Analysis):
         passages: list[Passage] = []
         settings = (seed_size, o["max_gap"], o["min_passage_words"])
         candidates = passage_candidates(seed_lists, o["min_shared_seeds"], o["max_seed_documents"])
-        for group in _batched(_text_blocks(docs, candidates, 500_000), 64):  # aligned in workers with --jobs, or on Ray
-            blocks = [([docs[k].id for k in involved], [docs[k].text for k in involved], local, settings)
-                      for _, involved, local in group]
-            for found_in_block in corpus.map(align_block, blocks):
-                for a_id, b_id, found, covered in found_in_block:
-                    passages.extend(found)
-                    if (a_id, b_id) not in pairs:
-                        pairs[(a_id, b_id)] = SimilarPair(a_id, b_id, "reused-passage", round(covered, 4))
+        for a_id, b_id, found, covered in _alignments(corpus, docs, candidates, settings):
+            passages.extend(found)
+            if (a_id, b_id) not in pairs:
+                pairs[(a_id, b_id)] = SimilarPair(a_id, b_id, "reused-passage", round(covered, 4))
 
         # 3. same story in other words
         # each document's terms from the incremental cache where its text is unchanged, else in workers
@@ -395,11 +391,51 @@ class Reuse(Analysis):
         return result.index()
 
 
+#: candidate pairs looked up in the cache at a time (bounded memory)
+_LOOKUP_PAIRS = 50_000
+
+
+def _alignments(corpus, docs: list, candidates: Iterator[tuple[int, int]], settings: tuple) -> Iterator[tuple]:
+    """(a id, b id, passages, coverage) of each candidate pair that shares a passage, in candidate order.
+
+    A pair's alignment depends only on its two texts (in id order) and ``settings``,
+    so it is kept in the incremental cache, keyed by both texts' digests, negatives
+    too: a warm run aligns only pairs with a new or edited text. The rest are aligned
+    in blocks, in workers with --jobs or on Ray.
+    """
+    from copydesk.cache import code_version
+
+    cache = corpus.cache
+    namespace = f"reuse-alignments/1/{code_version(align_block)}/{settings}"
+    for chunk in _batched(candidates, _LOOKUP_PAIRS):
+        ordered = [(i, j) if docs[i].id < docs[j].id else (j, i) for i, j in chunk]
+        keys = [f"{docs[a].sha256}:{docs[b].sha256}" for a, b in ordered]
+        stored = cache.get_many(namespace, keys) if cache is not None else {}
+        todo = [pair for pair, key in zip(ordered, keys) if key not in stored]
+        fresh: dict[tuple[int, int], list] = {}
+        for group in _batched(_text_blocks(docs, todo, 500_000), 64):
+            blocks = [([docs[k].id for k in involved], [docs[k].text for k in involved], local, settings)
+                      for _, involved, local in group]
+            for (block_pairs, _, _), found_in_block in zip(group, corpus.map(align_block, blocks)):
+                for pair, (_, _, found, covered) in zip(block_pairs, found_in_block):
+                    fresh[pair] = [covered, [[p.a_span.start, p.a_span.end, p.b_span.start, p.b_span.end,
+                                              p.verbatim_share] for p in found]]
+        if cache is not None and fresh:
+            cache.put_many(namespace, {key: fresh[pair] for pair, key in zip(ordered, keys) if pair in fresh})
+        for pair, key in zip(ordered, keys):
+            covered, spans = fresh[pair] if pair in fresh else stored[key]
+            if spans:
+                a_id, b_id = docs[pair[0]].id, docs[pair[1]].id
+                yield a_id, b_id, [Passage(a_id, Span(a0, a1), b_id, Span(b0, b1), verbatim)
+                                   for a0, a1, b0, b1, verbatim in spans], covered
+
+
 def align_block(args) -> list[tuple[str, str, list, float]]:
     """Aligned passages of a block of candidate pairs (runs in a worker with --jobs or on Ray).
 
-    Returns (a id, b id, passages, share of the shorter text covered) for each pair
-    with at least one passage; ``a`` is the pair's document with the smaller id.
+    Returns (a id, b id, passages, share of the shorter text covered) for each pair,
+    in order (no passage: an empty list, coverage 0); ``a`` is the pair's document
+    with the smaller id.
     """
     ids, texts, pairs, (seed_size, max_gap, min_words) = args
     analysed: dict[int, tuple] = {}
@@ -419,9 +455,8 @@ def align_block(args) -> list[tuple[str, str, list, float]]:
         a_words, a_stems, a_seeds = words_of(a)
         b_words, b_stems, _ = words_of(b)
         found = align(a_stems, b_stems, seed_size=seed_size, max_gap=max_gap, min_words=min_words, a_seeds=a_seeds)
-        if found:
-            passages = [_to_passage(p, ids[a], texts[a], a_words, ids[b], texts[b], b_words) for p in found]
-            result.append((ids[a], ids[b], passages, _coverage(found, len(a_stems), len(b_stems))))
+        passages = [_to_passage(p, ids[a], texts[a], a_words, ids[b], texts[b], b_words) for p in found]
+        result.append((ids[a], ids[b], passages, _coverage(found, len(a_stems), len(b_stems)) if found else 0.0))
     return result
 
 

@@ -277,3 +277,39 @@ def test_lsh_group_by_and_verification_go_through_the_corpus_mapper():
     spread = near_duplicate_pairs(documents, signatures, options, shipping_mapper)
     assert spread == near_duplicate_pairs(documents, signatures, options) and len(spread) >= 40
     assert set(calls) == {"bucket_pairs", "shared_shingles_of"} and calls.count("bucket_pairs") == 8  # 63 bands, 8 a call
+
+
+def test_pair_alignments_come_from_the_cache_unless_a_text_changed(tmp_path):
+    """A warm run aligns only the pairs with an edited text, and finds what an uncached run finds."""
+    from copydesk.cache import Cache
+
+    registry = collect_registry(make_plugin_manager(autoload=False))
+    seeds = [Document(p.name, p.read_text(encoding="utf-8")) for p in sorted((ROOT / "seeds").glob("*.txt"))]
+
+    def reuse(documents, cache):
+        corpus = Corpus(documents, registry.analyses, cache=cache)
+        result = corpus.analysis("reuse")
+        return ([(p.a, p.a_span, p.b, p.b_span, p.verbatim_share) for p in result.passages],
+                [(p.a, p.b, p.kind, p.similarity) for p in result.pairs])
+
+    class CountingCache(Cache):
+        def get_many(self, namespace, keys):
+            keys = list(keys)
+            found = super().get_many(namespace, keys)
+            if namespace.startswith("reuse-alignments/"):
+                self.aligned = getattr(self, "aligned", 0) + len(keys) - len(found)
+            return found
+
+    cold_cache = CountingCache(tmp_path / "cache", "test")
+    cold = reuse(seeds, cold_cache)
+    cold_cache.close()
+    assert cold[0] and cold_cache.aligned >= 4
+    edited = [Document(d.id, d.text.replace(" the ", " a ", 3)) if d is seeds[1] else d for d in seeds]
+    warm_cache = CountingCache(tmp_path / "cache", "test")
+    warm = reuse(edited, warm_cache)
+    warm_cache.close()
+    # only pairs with the edited document are aligned again
+    assert 1 <= warm_cache.aligned <= len(seeds) - 1
+    assert any(seeds[1].id in (p[0], p[2]) for p in warm[0])
+    assert warm == reuse(edited, None)
+    assert reuse(seeds, Cache(tmp_path / "cache", "test")) == cold
