@@ -1,5 +1,7 @@
 """Off-topic checks TOP001-TOP004 on news-like text written for these tests."""
 
+from collections import Counter
+
 from copydesk import Corpus, Document, Severity
 from copydesk.plugins.offtopic import Boilerplate, OffTopicDocument, OffTopicPassage, TruncatedParagraph
 from copydesk.plugins.top_lines import cut_ending, line_boilerplate
@@ -300,3 +302,33 @@ def test_incremental_tail_scores_equal_evaluating_each_tail_afresh():
         assert [a for _, a in fast] == [a for _, a in slow]
         for (got, _), (want, _) in zip(fast, slow):
             assert abs(got - want) < 1e-9 * max(1.0, abs(want)), (trial, got, want)
+
+
+def test_topic_neighbours_of_a_lead_are_the_best_cosines_among_the_candidates():
+    """The sparse-matrix cosines rank neighbours as dictionary dot products do, ties by id."""
+    import random
+
+    from copydesk.plugins.top_story import LeadIndex, story_from_json, story_units_of_text
+    from copydesk.plugins.top_terms import IdfModel, dot, top_terms
+
+    rng = random.Random(9)
+    pool = BRIDGE + TENNIS + [BACKGROUND, RECIPE]
+    docs = {f"d{i:02}.txt": text(*rng.sample(pool, 4)) for i in range(40)}
+    docs["twin.txt"] = docs["d03.txt"]  # ties with d03 on every lead
+    stories = {k: story_from_json(Document(k, v), story_units_of_text(v)) for k, v in docs.items()}
+    bags = {k: s.bag() for k, s in stories.items()}
+    idf = IdfModel.fit(bags.values())
+    index = LeadIndex(bags, idf)
+    vectors = {k: idf.vector(b) for k, b in bags.items()}
+    for doc_id, story in stories.items():
+        lead = Counter()
+        for unit in story.units[:2]:
+            lead.update(unit.counts)
+        query = idf.vector(lead)
+        candidates = {d for t in top_terms(query, 15) for d in index.ids if t in top_terms(vectors[d], 30)} - {doc_id}
+        score = {d: dot(query, vectors[d]) for d in candidates}
+        expected = [score[d] for d in sorted(candidates, key=score.get, reverse=True)[:5] if score[d] >= 0.08]
+        found = index.neighbours_of_lead(story, idf, exclude={doc_id}, k=5)
+        # documents with the same terms tie up to rounding, so compare the cosines reached
+        assert [round(score[d], 12) for d in found] == [round(s, 12) for s in expected], doc_id
+        assert doc_id not in found and len(set(found)) == len(found)
