@@ -115,6 +115,13 @@ class Corpus:
         return self._mapper(func, items)
 
 
+    def cache_namespace(self, name: str, func: Callable) -> str:
+        """``name`` joined with a digest of ``func``'s code (its plugin folder), for keys of
+        :attr:`cache` entries that ``func`` computes: editing the code never serves old values."""
+        from .cache import code_version
+
+        return f"{name}/{code_version(func)}"
+
     def per_document(self, namespace: str, func: Callable[[str], R], documents: Iterable[Document] | None = None) -> list[R]:
         """``func(document.text)`` for each document (default: all), in order, computed once per text.
 

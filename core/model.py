@@ -111,6 +111,18 @@ class Document:
             pos = text.find("\n", pos + 1)
         return starts
 
+    #: the text views computed on first use, which :meth:`forget_views` drops
+    VIEWS = ("paragraphs", "sentences", "quotations", "tokens", "_line_starts")
+
+    def forget_views(self) -> None:
+        """Drop the computed text views (they are recomputed when asked for again).
+
+        The runner calls it between corpus checks: each check walks every document,
+        and views kept on 100,000 documents took gigabytes between uses.
+        """
+        for name in self.VIEWS:
+            self.__dict__.pop(name, None)
+
     def line_col(self, offset: int) -> tuple[int, int]:
         """1-based line and column (in code points) of a character offset."""
         from bisect import bisect_right

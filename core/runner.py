@@ -214,6 +214,8 @@ def run_corpus_checks(session: Session, checks: Sequence[Check]) -> list[Finding
     assert corpus is not None
     corpus_checks = list(checks)
     findings: list[Finding] = []
+    for document in corpus.documents:  # views the per-document checks left (run in this process)
+        document.forget_views()
     for index, check in enumerate(sorted(corpus_checks, key=lambda c: c.code)):
         if session.progress:
             session.progress(f"corpus check {check.code}", index, len(corpus_checks))
@@ -227,4 +229,6 @@ def run_corpus_checks(session: Session, checks: Sequence[Check]) -> list[Finding
         session.check_seconds[check.code] = session.check_seconds.get(check.code, 0.0) + (
             time.perf_counter() - started
         )
+        for document in corpus.documents:  # bounded memory: no check's text views outlive it
+            document.forget_views()
     return findings

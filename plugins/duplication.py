@@ -403,10 +403,8 @@ def _alignments(corpus, docs: list, candidates: Iterator[tuple[int, int]], setti
     too: a warm run aligns only pairs with a new or edited text. The rest are aligned
     in blocks, in workers with --jobs or on Ray.
     """
-    from copydesk.cache import code_version
-
     cache = corpus.cache
-    namespace = f"reuse-alignments/1/{code_version(align_block)}/{settings}"
+    namespace = corpus.cache_namespace(f"reuse-alignments/1/{settings}", align_block)
     for chunk in _batched(candidates, _LOOKUP_PAIRS):
         ordered = [(i, j) if docs[i].id < docs[j].id else (j, i) for i, j in chunk]
         keys = [f"{docs[a].sha256}:{docs[b].sha256}" for a, b in ordered]

@@ -21,7 +21,7 @@ signature of spinning (several broken names).
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from bisect import bisect_left
 from difflib import SequenceMatcher
@@ -42,9 +42,17 @@ STOPWORDS = frozenset(
 @dataclass
 class Side:
     doc: str
-    words: list[Word]  # all words of the passage on this side
+    words: list[Word]  # the swapped words with one word of context each side (where the passage has one)
     i1: int
     i2: int  # swapped words are words[i1:i2]
+
+    @classmethod
+    def window(cls, doc: str, words: list[Word], i1: int, i2: int) -> "Side":
+        """The side of a swap at ``words[i1:i2]`` of a passage, keeping only its window: a
+        substitution outlives its passage, and the whole passage's words of every pair
+        of the corpus took gigabytes."""
+        first = max(0, i1 - 1)
+        return cls(doc, words[first : i2 + 1], i1 - first, i2 - first)
 
     @property
     def swapped(self) -> list[Word]:
@@ -75,6 +83,8 @@ class Substitution:
     spun: str = ""  # doc id of the spun side, once decided
     evidence: str = ""
     similarity: float = 0.0
+    #: the swapped words on either side are part of a capitalised multi-word name
+    in_name: bool = False
 
 
 @dataclass
@@ -214,22 +224,35 @@ def substitutions_in_passage(
             continue
         if any(_is_acronym(w) for w in words_a[i1:i2] + words_b[j1:j2]):
             continue  # "U.S." / "United States" is a spelling choice, not a swap
-        found.append(Substitution(Side(doc_a.id, words_a, i1, i2), Side(doc_b.id, words_b, j1, j2),
-                                  similarity=passage.verbatim_share))
+        found.append(Substitution(Side.window(doc_a.id, words_a, i1, i2), Side.window(doc_b.id, words_b, j1, j2),
+                                  similarity=passage.verbatim_share,
+                                  in_name=_in_name(words_a, i1, i2) or _in_name(words_b, j1, j2)))
     return found
 
 
 class WordIndex:
-    """Each document's words, computed once, sliced by span with a binary search."""
+    """Documents' words, sliced by span with a binary search; the last ``size`` documents kept.
 
-    def __init__(self) -> None:
-        self._words: dict[str, tuple[list[Word], list[int]]] = {}
+    Passages come sorted by their first document, so its words are reused across its
+    passages; the bound keeps memory flat on large corpora (every passage document's
+    words took gigabytes at 100,000 documents). Tokens are not left cached on the
+    document either.
+    """
+
+    def __init__(self, size: int = 2048) -> None:
+        self._words: OrderedDict[str, tuple[list[Word], list[int]]] = OrderedDict()
+        self.size = size
 
     def words(self, doc, span: Span) -> list[Word]:
-        if doc.id not in self._words:
-            words = words_of(doc.text, doc.tokens)
-            self._words[doc.id] = (words, [w.start for w in words])
-        words, starts = self._words[doc.id]
+        entry = self._words.get(doc.id)
+        if entry is None:
+            words = words_of(doc.text, Document(doc.id, doc.text).tokens)  # not left cached on ``doc``
+            entry = self._words[doc.id] = (words, [w.start for w in words])
+            if len(self._words) > self.size:
+                self._words.popitem(last=False)
+        else:
+            self._words.move_to_end(doc.id)
+        words, starts = entry
         first = bisect_left(starts, span.start)
         last = bisect_left(starts, span.end, lo=first)
         while last > first and words[last - 1].end > span.end:
@@ -241,21 +264,29 @@ class WordIndex:
 
 
 def gather_evidence(corpus, substitutions: list[Substitution]) -> Evidence:
-    """Document frequencies of the candidate phrases and unigram/bigram counts (one pass)."""
+    """Document frequencies of the candidate phrases, and the counts their PMI needs (one pass).
+
+    Only the word pairs that :func:`_fixed_collocation` may ask about (a swapped word
+    with its neighbour) and their words are counted: every bigram of a large corpus
+    took gigabytes and all but a few thousand were never read.
+    """
     wanted: set[tuple[str, ...]] = set()
+    pairs: set[tuple[str, str]] = set()
     for sub in substitutions:
         for side in (sub.a, sub.b):
             for left, right in ((True, True), (True, False), (False, True)):
                 phrase = side.phrase(left, right)
                 if len(phrase) > len(side.swapped):
                     wanted.add(phrase)
+            pairs.update(_collocation_pairs(side))
     lengths = sorted({len(p) for p in wanted})
     evidence = Evidence()
+    words = {w for pair in pairs for w in pair}
     documents = list(corpus)
     for at in range(0, len(documents), 5000):  # bounded memory: the word keys of 5,000 documents at a time
         chunk = documents[at : at + 5000]
         for doc, keys in zip(chunk, corpus.per_document("trn-word-keys/1", word_keys, chunk)):
-            _count(evidence, doc.id, keys, lengths, wanted)
+            _count(evidence, doc.id, keys, lengths, wanted, pairs, words)
     return evidence
 
 
@@ -264,16 +295,31 @@ def word_keys(text: str) -> list[str]:
     return [w.key for w in words_of(text, Document("-", text).tokens)]
 
 
-def _count(evidence: "Evidence", doc_id: str, keys: list[str], lengths: list[int], wanted: set) -> None:
-    """Add one document's words to the unigram and bigram counts and the wanted phrases' document sets."""
-    evidence.unigrams.update(keys)
-    evidence.bigrams.update(zip(keys, keys[1:]))
+def _count(evidence: "Evidence", doc_id: str, keys: list[str], lengths: list[int], wanted: set,
+           pairs: set, words: set) -> None:
+    """Add one document's words to the counts of the wanted words and word pairs, and to the
+    wanted phrases' document sets."""
+    evidence.unigrams.update(k for k in keys if k in words)
+    evidence.bigrams.update(pair for pair in zip(keys, keys[1:]) if pair in pairs)
     evidence.total += len(keys)
     for n in lengths:
         for i in range(len(keys) - n + 1):
             gram = tuple(keys[i : i + n])
             if gram in wanted:
                 evidence.doc_freq[gram].add(doc_id)
+
+
+def _collocation_pairs(side: Side) -> list[tuple[str, str]]:
+    """The (word, next word) pairs of a swap and its neighbours that may be a fixed expression."""
+    if len(side.swapped) > 2:
+        return []
+    keys = side.keys()
+    pairs = []
+    if side.i1 > 0:
+        pairs.append((side.words[side.i1 - 1].key, keys[0]))
+    if side.i2 < len(side.words):
+        pairs.append((keys[-1], side.words[side.i2].key))
+    return pairs
 
 
 def _support(side: Side, evidence: Evidence, pair: tuple[str, str]) -> int:
@@ -288,15 +334,7 @@ def _support(side: Side, evidence: Evidence, pair: tuple[str, str]) -> int:
 
 def _fixed_collocation(side: Side, evidence: Evidence, min_pmi: float) -> bool:
     """The swapped word and a neighbour form a phrase that recurs far more than chance."""
-    if len(side.swapped) > 2:
-        return False
-    keys = side.keys()
-    neighbours = []
-    if side.i1 > 0:
-        neighbours.append((side.words[side.i1 - 1].key, keys[0]))
-    if side.i2 < len(side.words):
-        neighbours.append((keys[-1], side.words[side.i2].key))
-    for first, second in neighbours:
+    for first, second in _collocation_pairs(side):
         if first in STOPWORDS and second in STOPWORDS:
             continue
         if evidence.bigrams.get((first, second), 0) >= 3 and evidence.pmi(first, second) >= min_pmi:
@@ -356,7 +394,7 @@ def judge(
         key = tuple(sorted(pair))
         if sub.spun:
             votes[key][sub.spun] += 1
-        names = _in_name(sub.a.words, sub.a.i1, sub.a.i2) or _in_name(sub.b.words, sub.b.i1, sub.b.i2)
+        names = sub.in_name
         common = _common_words(sub.a, lowercase_vocabulary) and _common_words(sub.b, lowercase_vocabulary)
         if names and common:
             sub.kind = "name"
