@@ -128,10 +128,16 @@ def _check_part(check: Check) -> str:
     return digest(check.code, kind, code_version(type(check)), options, str(check.effective_severity))
 
 
-def _check_key(check_part: str, document: Document) -> str:
+def _checks_part(checks: Sequence[Check]) -> str:
     from .cache import digest
 
-    return digest(document.id, document.sha256, check_part)
+    return digest(*sorted(_check_part(check) for check in checks))
+
+
+def _document_key(checks_part: str, document: Document) -> str:
+    from .cache import digest
+
+    return digest(document.id, document.sha256, checks_part)
 
 
 def plan_document_checks(
@@ -139,44 +145,44 @@ def plan_document_checks(
 ) -> tuple[list[Finding], list[tuple[Sequence[Check], Document]]]:
     """Findings the cache holds, and the ``(checks, document)`` work still to do.
 
+    One cache entry per document holds the findings of all the per-document checks
+    (one lookup per document, not per document and check: 1.8 million lookups at
+    100,000 documents); changing any check's options or code re-runs them all.
+
     Part of the executor API: run each work item with :func:`run_document_work`, then
     hand the results, in the same order, to :func:`store_document_results`."""
     if corpus.cache is None:
         return [], [(checks, doc) for doc in corpus.documents]
     from .cache import finding_from_json
 
-    parts = {check.code: _check_part(check) for check in checks}
-    keys = {(doc.id, check.code): _check_key(parts[check.code], doc) for doc in corpus.documents for check in checks}
-    hits = corpus.cache.get_many("document-check", keys.values())
+    part = _checks_part(checks)
+    keys = [_document_key(part, doc) for doc in corpus.documents]
+    hits = corpus.cache.get_many("document-checks/2", keys)
     findings: list[Finding] = []
     work = []
-    for doc in corpus.documents:
-        missing = []
-        for check in checks:
-            stored = hits.get(keys[(doc.id, check.code)])
-            if stored is None:
-                missing.append(check)
-            else:
-                findings.extend(finding_from_json(item) for item in stored)
-        if missing:
-            work.append((missing, doc))
+    for doc, key in zip(corpus.documents, keys):
+        stored = hits.get(key)
+        if stored is None:
+            work.append((checks, doc))
+        else:
+            findings.extend(finding_from_json(item) for item in stored)
     return findings, work
 
 
 def store_document_results(corpus: Corpus, work: Sequence[tuple[Sequence[Check], Document]], results: list) -> None:
     """Put the results of :func:`run_document_work` (in ``work``'s order) in the cache, if any."""
-    if corpus.cache is None:
+    if corpus.cache is None or not work:
         return
     from .cache import finding_to_json
 
+    parts: dict[int, str] = {}
     values = {}
-    parts: dict[str, str] = {}
     for (checks, doc), (doc_findings, _) in zip(work, results):
-        for check in checks:
-            if check.code not in parts:
-                parts[check.code] = _check_part(check)
-            values[_check_key(parts[check.code], doc)] = [finding_to_json(f) for f in doc_findings if f.code == check.code]
-    corpus.cache.put_many("document-check", values)
+        part = parts.get(id(checks))
+        if part is None:
+            part = parts[id(checks)] = _checks_part(checks)
+        values[_document_key(part, doc)] = [finding_to_json(f) for f in doc_findings]
+    corpus.cache.put_many("document-checks/2", values)
 
 
 @hookimpl(trylast=True)
