@@ -150,6 +150,61 @@ class Corpus:
         return [fresh[k] if k in fresh else stored[k] for k in keys]
 
 
+    def document_frequencies(self, namespace: str, func: Callable[[str], Iterable[str]]) -> dict[str, int]:
+        """In how many documents each item of ``func(document.text)`` occurs, over the whole corpus.
+
+        An additive corpus statistic kept up to date across runs: the cache holds the
+        counts and the digest of each document's text they were counted from, so a run
+        after editing k documents subtracts their old items, adds their new ones and
+        removes deleted documents' (O(k) feature work, exact: the same counts as
+        counting afresh). When an old document's items are no longer in the cache, or
+        there is no cache, everything is counted again. ``func`` must be a picklable
+        module-level function returning strings (lower-cased words, terms); ``namespace``
+        as for :meth:`per_document`.
+        """
+        from collections import Counter
+
+        from .cache import code_version
+
+        features = f"{namespace}/items"
+        docs = list(self.documents)
+        state_key = f"{code_version(func)}:state"
+        state = self.cache.get_many(namespace, [state_key]).get(state_key) if self.cache is not None else None
+        counted: dict[str, str] = state["documents"] if state else {}
+        current = {d.id: d.sha256 for d in docs}
+        changed = [d for d in docs if counted.get(d.id) != d.sha256]
+        gone = [(doc_id, sha) for doc_id, sha in counted.items() if current.get(doc_id) != sha]
+        counts: Counter = Counter(state["counts"]) if state else Counter()
+        old_items = self._cached_items(features, func, [sha for _, sha in gone]) if gone else {}
+        if state is None or len(old_items) < len({sha for _, sha in gone}):
+            changed, gone, counts = docs, [], Counter()  # nothing to start from: count everything
+        for _, sha in gone:
+            counts.subtract(old_items[sha])
+        for items in self.per_document(features, _distinct(func), changed):
+            counts.update(items)
+        counts = Counter({item: n for item, n in counts.items() if n > 0})
+        if self.cache is not None and (changed or gone or state is None):
+            self.cache.put_many(namespace, {state_key: {"documents": current, "counts": dict(counts)}})
+        return dict(counts)
+
+    def _cached_items(self, namespace: str, func: Callable, shas: list[str]) -> dict[str, list]:
+        from .cache import code_version
+
+        version = code_version(_distinct(func))
+        stored = self.cache.get_many(namespace, [f"{version}:{sha}" for sha in set(shas)])
+        return {key.split(":", 1)[1]: value for key, value in stored.items()}
+
+
+class _distinct:
+    """``sorted(set(func(text)))``, picklable (for :meth:`Corpus.document_frequencies`)."""
+
+    def __init__(self, func: Callable[[str], Iterable[str]]):
+        self.func = func
+
+    def __call__(self, text: str) -> list[str]:
+        return sorted(set(self.func(text)))
+
+
 def _as_json(value: Any) -> Any:
     """``value`` as JSON reads it back (what the cache returns)."""
     return json.loads(json.dumps(value, sort_keys=True, ensure_ascii=False))

@@ -180,6 +180,18 @@ class Finding:
     # The text that anchors the fingerprint; by default the spanned text.
     anchor: str | None = None
 
+    def to_json(self) -> dict[str, Any]:
+        """The finding as JSON values (for a plugin's own cache entries); :meth:`from_json` reads it back."""
+        from .cache import finding_to_json
+
+        return finding_to_json(self)
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> "Finding":
+        from .cache import finding_from_json
+
+        return finding_from_json(data)
+
     def sort_key(self) -> tuple:
         start = self.span.start if self.span else -1
         end = self.span.end if self.span else -1

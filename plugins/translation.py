@@ -10,9 +10,11 @@ translated text (TRN005). Helpers live in the flat modules ``trn_lexicon``,
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 
-from copydesk import Analysis, Check, Document, Related, Severity, hookimpl
+from copydesk import Analysis, Check, Document, Finding, Related, Severity, hookimpl
 
 from . import trn_align, trn_lexicon, trn_markers, trn_names
 
@@ -179,23 +181,65 @@ def lowercase_words(text: str) -> list[str]:
 class LowercaseVocabulary(Analysis):
     """Every word that occurs all in lower case somewhere in the corpus (so is not a name).
 
-    Result: a frozenset of folded words. Shared by TRN002-TRN004 (computed once a run,
-    each document's words from the incremental cache when its text is unchanged).
+    Result: a frozenset of folded words. Shared by TRN002-TRN004. The counts behind it
+    are kept up to date across runs (``corpus.document_frequencies``): a warm run reads
+    only the edited documents' words.
     """
 
     name = "lowercase-vocabulary"
 
     def compute(self, corpus) -> frozenset:
-        vocabulary: set[str] = set()
-        documents = list(corpus)
-        for at in range(0, len(documents), 5000):  # bounded memory: 5,000 documents' words at a time
-            for words in corpus.per_document("trn-lowercase-words/1", lowercase_words, documents[at : at + 5000]):
-                vocabulary.update(words)
-        return frozenset(vocabulary)
+        return frozenset(corpus.document_frequencies("trn-lowercase-vocabulary/1", lowercase_words))
 
 
 def lowercase_vocabulary(corpus) -> frozenset:
     return corpus.analysis("lowercase-vocabulary")
+
+
+class _RecordedReads:
+    """A read-only view of a set that remembers every membership question and its answer."""
+
+    def __init__(self, base):
+        self.base = base
+        self.answers: dict[str, bool] = {}
+
+    def __contains__(self, item) -> bool:
+        answer = item in self.base
+        self.answers[item] = answer
+        return answer
+
+
+def _cluster_findings(check, corpus, clusters, vocabulary, judge):
+    """``judge(cluster, corpus, vocabulary)``'s findings for each cluster, from the incremental cache where possible.
+
+    A cluster's findings depend on its members' texts, its canonical document, the
+    check's options and code, and the answers to the vocabulary questions it asked.
+    The entry keeps those answers; it is reused when the texts are the same and every
+    recorded question gets the same answer from this run's vocabulary (exact: what a
+    fresh judgement would find), so a warm run judges only clusters an edit touched.
+    """
+    cache = corpus.cache
+    settings = json.dumps([check.options, str(check.effective_severity)], sort_keys=True, default=str)
+    keys = []
+    for cluster in clusters:
+        h = hashlib.sha256(settings.encode())
+        for part in (cluster.canonical, *(f"{m}\x1f{corpus[m].sha256}" for m in cluster.members)):
+            h.update(part.encode("utf-8", "surrogatepass") + b"\x1e")
+        keys.append(h.hexdigest())
+    namespace = corpus.cache_namespace(f"{check.code}-clusters/1", type(check))
+    stored = cache.get_many(namespace, keys) if cache is not None else {}
+    fresh = {}
+    for cluster, key in zip(clusters, keys):
+        entry = stored.get(key)
+        if entry is not None and all((word in vocabulary) == answer for word, answer in entry["reads"].items()):
+            yield from (Finding.from_json(item) for item in entry["findings"])
+            continue
+        recorder = _RecordedReads(vocabulary)
+        found = list(judge(cluster, corpus, recorder))
+        fresh[key] = {"reads": recorder.answers, "findings": [finding.to_json() for finding in found]}
+        yield from found
+    if cache is not None and fresh:
+        cache.put_many(namespace, fresh)
 
 
 def _story_clusters(corpus):
@@ -332,22 +376,22 @@ class NameVariant(Check):
         reuse, clusters = _story_clusters(corpus)
         if not clusters:
             return
-        vocabulary = lowercase_vocabulary(corpus)
-        documents = {doc.id: doc for doc in corpus}
-        for cluster in clusters:
-            for variant in trn_names.name_variants(cluster, documents, vocabulary):
-                yield self.finding(
-                    variant.doc,
-                    variant.span,
-                    f"name spelled \"{variant.minority}\" here but \"{variant.majority}\" in "
-                    f"{variant.majority_docs} other document(s) of the same story "
-                    f"({'beside ' + repr(variant.context) if variant.context != 'similar sound' else 'similar sound'})",
-                    related=[Related(variant.related_doc, variant.related_span)],
-                    suggestion=variant.majority,
-                    data={"spelling": variant.minority, "majority": variant.majority,
-                          "documents_with_majority": variant.majority_docs},
-                    anchor=f"{variant.minority}|{variant.majority}",
-                )
+        yield from _cluster_findings(self, corpus, clusters, lowercase_vocabulary(corpus), self._judge)
+
+    def _judge(self, cluster, documents, vocabulary):
+        for variant in trn_names.name_variants(cluster, documents, vocabulary):
+            yield self.finding(
+                variant.doc,
+                variant.span,
+                f"name spelled \"{variant.minority}\" here but \"{variant.majority}\" in "
+                f"{variant.majority_docs} other document(s) of the same story "
+                f"({'beside ' + repr(variant.context) if variant.context != 'similar sound' else 'similar sound'})",
+                related=[Related(variant.related_doc, variant.related_span)],
+                suggestion=variant.majority,
+                data={"spelling": variant.minority, "majority": variant.majority,
+                      "documents_with_majority": variant.majority_docs},
+                anchor=f"{variant.minority}|{variant.majority}",
+            )
 
 
 class AlteredQuote(Check):
@@ -393,26 +437,26 @@ class AlteredQuote(Check):
         reuse, clusters = _story_clusters(corpus)
         if not clusters:
             return
-        vocabulary = lowercase_vocabulary(corpus)
-        documents = {doc.id: doc for doc in corpus}
-        for cluster in clusters:
-            for altered in trn_names.altered_quotes(
-                cluster, documents, vocabulary, self.options["min_words"], self.options["min_overlap"]
-            ):
-                quote, reference = altered.quote, altered.reference
-                theirs = documents[reference.doc].text[reference.span.start : reference.span.end]
-                shown = "; ".join(f"\"{mine}\" for \"{other}\"" if mine and other else
-                                  (f"adds \"{mine}\"" if mine else f"drops \"{other}\"")
-                                  for mine, other in altered.differing[:3])
-                yield self.finding(
-                    quote.doc,
-                    quote.span,
-                    f"quotation re-worded compared with {reference.doc} "
-                    f"({altered.reference_docs} document(s) agree on its wording): {shown}",
-                    related=[Related(reference.doc, reference.span)],
-                    suggestion=theirs,
-                    data={"differences": [list(d) for d in altered.differing]},
-                )
+        yield from _cluster_findings(self, corpus, clusters, lowercase_vocabulary(corpus), self._judge)
+
+    def _judge(self, cluster, documents, vocabulary):
+        for altered in trn_names.altered_quotes(
+            cluster, documents, vocabulary, self.options["min_words"], self.options["min_overlap"]
+        ):
+            quote, reference = altered.quote, altered.reference
+            theirs = documents[reference.doc].text[reference.span.start : reference.span.end]
+            shown = "; ".join(f"\"{mine}\" for \"{other}\"" if mine and other else
+                              (f"adds \"{mine}\"" if mine else f"drops \"{other}\"")
+                              for mine, other in altered.differing[:3])
+            yield self.finding(
+                quote.doc,
+                quote.span,
+                f"quotation re-worded compared with {reference.doc} "
+                f"({altered.reference_docs} document(s) agree on its wording): {shown}",
+                related=[Related(reference.doc, reference.span)],
+                suggestion=theirs,
+                data={"differences": [list(d) for d in altered.differing]},
+            )
 
 
 @hookimpl

@@ -110,3 +110,35 @@ def test_per_document_features_come_from_the_cache_for_unchanged_texts(tmp_path)
     assert warm_cache.hits == 1 and warm_cache.misses == 1  # only the edited text was computed again
     assert warm == [cold[0], {"apple": 1, "zebra": 1}, cold[2]]
     assert Corpus(edited).per_document("test-words/1", _words_of) == warm  # the same without a cache
+
+
+def _lower_words(text):
+    """Distinct lower-case words (a module-level function for the test below)."""
+    return [w for w in text.split() if w.islower()]
+
+
+def test_document_frequencies_follow_edits_additions_and_deletions_exactly(tmp_path):
+    from copydesk import Corpus, Document
+    from copydesk.cache import Cache
+
+    def counts(docs, cache):
+        corpus = Corpus(docs, cache=cache)
+        return corpus.document_frequencies("test-df/1", _lower_words)
+
+    first = [Document("a", "the ferry sails at noon"), Document("b", "The ferry is late"), Document("c", "noon noon")]
+    cache = Cache(tmp_path / "cache", "test")
+    assert counts(first, cache) == {"the": 1, "ferry": 2, "sails": 1, "at": 1, "noon": 2, "is": 1, "late": 1}
+    cache.close()
+    # b edited, c deleted, d added: only b's and d's words are read again
+    second = [first[0], Document("b", "the ferry is early"), Document("d", "a bus at dawn")]
+    cache = Cache(tmp_path / "cache", "test")
+    warm = counts(second, cache)
+    assert warm == counts(second, None) == {"the": 2, "ferry": 2, "sails": 1, "at": 2, "noon": 1, "is": 1,
+                                            "early": 1, "a": 1, "bus": 1, "dawn": 1}
+    assert cache.misses == 2  # the new texts of b and d
+    cache.close()
+    # an old text's words gone from the cache: counted afresh, still exact
+    with sqlite3.connect(tmp_path / "cache" / "cache.sqlite") as conn:
+        conn.execute("DELETE FROM entries WHERE value NOT LIKE '%\"documents\"%'")
+    third = [Document("a", "noon"), second[1], second[2]]
+    assert counts(third, Cache(tmp_path / "cache", "test")) == counts(third, None)

@@ -220,3 +220,35 @@ def test_judge_uses_recurrence_in_other_documents():
     stats = {("a", "b"): trn_align.PairStats(10, 9, 1)}
     [sub] = trn_align.judge(corpus, subs, stats, lambda _: "a", {"official", "said", "declined"})
     assert sub.spun == "b" and sub.kind == "name"
+
+
+def test_cluster_judgements_are_reused_only_while_their_vocabulary_answers_hold(tmp_path):
+    """TRN003/TRN004 keep each story cluster's findings with the vocabulary questions it asked;
+    a new document that writes a flagged name in lower case changes an answer: judged again."""
+    from pathlib import Path
+
+    from copydesk import Corpus
+    from copydesk.cache import Cache
+    from copydesk.manager import collect_registry, make_plugin_manager
+    from copydesk.plugins.translation import AlteredQuote, NameVariant
+
+    registry = collect_registry(make_plugin_manager(autoload=False))
+    seeds = sorted((Path(__file__).resolve().parents[1] / "seeds").glob("*.txt"))
+    documents = [Document(p.name, p.read_text(encoding="utf-8")) for p in seeds]
+
+    def run(docs, cache):
+        corpus = Corpus(docs, registry.analyses, cache=cache)
+        found = [(f.code, f.document, f.span, f.message) for check in (NameVariant({}), AlteredQuote({}))
+                 for f in check.check_corpus(corpus)]
+        if cache is not None:
+            cache.close()
+        return found
+
+    cold = run(documents, Cache(tmp_path / "c", "test"))
+    spellings = [m.split('"')[1] for code, _, _, m in cold if code == "TRN003"]
+    assert spellings and any(code == "TRN004" for code, *_ in cold)
+    assert run(documents, Cache(tmp_path / "c", "test")) == cold
+    river = Document("zz-river.txt", f"Boats sail on the {spellings[0].lower()} river every spring.\n")
+    warm = run(documents + [river], Cache(tmp_path / "c", "test"))
+    assert warm == run(documents + [river], None)
+    assert [m for code, _, _, m in warm if code == "TRN003" and spellings[0] in m] == []
