@@ -259,6 +259,12 @@ class Config:
         return self.overrides.get("cache_dir") or section.get("dir") or ".copydesk_cache"
 
     @property
+    def refit_after(self) -> float:
+        """Share of changed documents after which fitted corpus statistics are fitted again."""
+        value = (self.raw.get("cache") or {}).get("refit_after")
+        return 0.02 if value is None else float(value)
+
+    @property
     def jobs(self) -> int | None:
         return self._get("jobs", None)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 from .checks import NO_OPTIONS, with_defaults
@@ -50,6 +51,7 @@ class Corpus:
         analysis_options: Mapping[str, Mapping[str, Any]] | None = None,
         mapper: "Callable[[Callable[[T], R], Sequence[T]], list[R]] | None" = None,
         cache: Any = None,
+        refit_after: float = 0.02,
     ):
         self.documents: tuple[Document, ...] = tuple(sorted(documents, key=lambda d: d.id))
         self._by_id = {doc.id: doc for doc in self.documents}
@@ -63,6 +65,9 @@ class Corpus:
         self.cache = cache
         #: Seconds spent in each analysis, for the report's timing split.
         self.analysis_seconds: dict[str, float] = {}
+        #: share of documents that may change before fitted statistics are fitted again
+        self.refit_after = refit_after
+        self._generation: Generation | None = None
 
     def __len__(self) -> int:
         return len(self.documents)
@@ -150,6 +155,59 @@ class Corpus:
         return [fresh[k] if k in fresh else stored[k] for k in keys]
 
 
+    @property
+    def used_generation(self) -> "Generation | None":
+        """The :attr:`generation` if some check or analysis asked for it this run, else None."""
+        return self._generation
+
+    @property
+    def generation(self) -> "Generation":
+        """The statistics generation: the corpus state that :meth:`fitted` statistics were fitted on.
+
+        Without a cache every run is its own generation. With one, the generation's
+        documents (id and text digest) are kept; a run whose corpus differs from them in
+        at most ``refit_after`` of its documents (added, edited or deleted) stays in it,
+        a run beyond that starts a new one and every fitted statistic is fitted again.
+        """
+        if self._generation is None:
+            self._generation = self._load_generation()
+        return self._generation
+
+    def _load_generation(self) -> "Generation":
+        from .cache import digest
+
+        current = {d.id: d.sha256 for d in self.documents}
+        fresh_id = digest(*(f"{doc_id}:{sha}" for doc_id, sha in current.items()))
+        if self.cache is None:
+            return Generation(fresh_id, len(current), 0, refit=True)
+        stored = self.cache.get_many("generation/1", ["current"]).get("current")
+        if isinstance(stored, dict) and isinstance(stored.get("documents"), dict):
+            base = stored["documents"]
+            changed = sum(1 for doc_id, sha in current.items() if base.get(doc_id) != sha)
+            changed += sum(1 for doc_id in base if doc_id not in current)
+            if changed <= self.refit_after * max(len(current), len(base)):
+                return Generation(str(stored["id"]), len(base), changed, refit=False)
+        self.cache.put_many("generation/1", {"current": {"id": fresh_id, "documents": current}})
+        return Generation(fresh_id, len(current), 0, refit=True)
+
+    def fitted(self, name: str, fit: Callable[[], Any]) -> Any:
+        """The statistic ``name`` (a JSON value) as fitted at the start of this :attr:`generation`.
+
+        ``fit()`` computes it on the current corpus when the generation starts (or the
+        value is missing); later runs of the generation read it from the cache, so that
+        the judgements a check cached against it stay valid while only a few documents
+        change. Put the format's version and whatever options shape the value in ``name``.
+        """
+        key = f"{name}@{self.generation.id}"
+        if self.cache is not None:
+            stored = self.cache.get_many("fitted/1", [key])
+            if key in stored:
+                return stored[key]
+        value = _as_json(fit())
+        if self.cache is not None:
+            self.cache.put_many("fitted/1", {key: value})
+        return value
+
     def document_frequencies(self, namespace: str, func: Callable[[str], Iterable[str]]) -> dict[str, int]:
         """In how many documents each item of ``func(document.text)`` occurs, over the whole corpus.
 
@@ -193,6 +251,19 @@ class Corpus:
         version = code_version(_distinct(func))
         stored = self.cache.get_many(namespace, [f"{version}:{sha}" for sha in set(shas)])
         return {key.split(":", 1)[1]: value for key, value in stored.items()}
+
+
+@dataclass(frozen=True)
+class Generation:
+    """See :attr:`Corpus.generation`."""
+
+    id: str
+    #: documents the statistics were fitted on
+    fitted_documents: int
+    #: documents added, edited or deleted since
+    changed_documents: int
+    #: True when this run (re)fitted the statistics
+    refit: bool
 
 
 class _distinct:

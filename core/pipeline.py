@@ -126,7 +126,8 @@ def run(config: Config, *, jobs: int | None = None, extra_plugins: Sequence[Any]
                       progress=progress)
     pm.hook.copydesk_modify_documents(session=session, documents=documents)
     cache = Cache(config.cache_dir, __version__) if config.cache_dir else None
-    session.corpus = Corpus(documents, registry.analyses, config.analysis_options(), make_mapper(jobs), cache)
+    session.corpus = Corpus(documents, registry.analyses, config.analysis_options(), make_mapper(jobs), cache,
+                            refit_after=config.refit_after)
     pm.hook.copydesk_session_start(session=session)
 
     try:
@@ -158,6 +159,12 @@ def run(config: Config, *, jobs: int | None = None, extra_plugins: Sequence[Any]
     )
     report["run"]["cache"] = {"enabled": cache is not None, "hits": cache.hits if cache else 0,
                               "misses": cache.misses if cache else 0}
+    generation = session.corpus.used_generation
+    if cache is not None and generation is not None:
+        report["run"]["cache"]["statistics"] = {
+            "fitted_documents": generation.fitted_documents, "changed_documents": generation.changed_documents,
+            "refit": generation.refit, "refit_after": config.refit_after,
+        }
     pm.hook.copydesk_modify_report(session=session, report=report)
     problems_in_report = validate_report(report)
     if problems_in_report:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from .corpus import Corpus
 
 #: Version of the report format; see the schema's description for the rules.
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 
 _SPACES = re.compile(r"\s+")
 

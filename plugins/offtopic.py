@@ -9,10 +9,11 @@ to do with the corpus. See docs/offtopic.md for how each check decides.
 from __future__ import annotations
 
 import hashlib
+import json
 import statistics
 from collections import defaultdict
 
-from copydesk import Check, Related, Severity, Span, hookimpl
+from copydesk import Check, Finding, Related, Severity, Span, hookimpl
 from copydesk.plugins.top_lines import cut_ending, fold_line, line_boilerplate, words
 from copydesk.plugins.top_story import (LeadIndex, StoryText, find_foreign_run, foreign_terms, sibling_relative, sibling_support,
                                          story_from_json, story_units_of_text, topic_support)
@@ -93,30 +94,76 @@ class OffTopicPassage(Check):
         stories = {doc.id: story_from_json(doc, data) for doc, data in
                    zip(nonempty, corpus.per_document("top-story-units/1", story_units_of_text, nonempty))}
         bags = {doc_id: story.bag() for doc_id, story in stories.items()}
-        idf = IdfModel.fit(bags.values())
+        # IDF as fitted at the start of the statistics generation (every run without a cache)
+        idf = IdfModel.from_json(corpus.fitted("top001-idf/1", lambda: IdfModel.fit(bags.values()).to_json()))
         reuse = _reuse(corpus) if o["use_siblings"] else None
         index = LeadIndex(bags, idf) if o["topic_neighbours"] else None
-        for doc_id, story in stories.items():
-            if len(story.units) < o["min_units"] or story.words < o["min_words"]:
+        judged = [(doc_id, story) for doc_id, story in stories.items()
+                  if len(story.units) >= o["min_units"] and story.words >= o["min_words"]]
+        siblings_of = {doc_id: sorted({other for other, _, _ in reuse.linked(doc_id)} & set(bags)) if reuse else []
+                       for doc_id, _ in judged}
+        # a document's findings depend on its text, its siblings' texts, the IDF and its topic
+        # neighbours, which come from the index postings of its lead's terms: with all of those
+        # unchanged (postings by their documents' texts), the cached findings are what judging
+        # it again would give
+        keys = self._judgement_keys(corpus, judged, siblings_of, index, idf)
+        namespace = corpus.cache_namespace(f"top001-judgements/1@{corpus.generation.id}", type(self))
+        stored = corpus.cache.get_many(namespace, keys.values()) if corpus.cache is not None else {}
+        fresh = {}
+        for doc_id, story in judged:
+            key = keys[doc_id]
+            if key in stored:
+                yield from (Finding.from_json(item) for item in stored[key])
                 continue
-            sibling_ids = sorted({other for other, _, _ in reuse.linked(doc_id)} & set(bags)) if reuse else []
-            support, kept = sibling_support(story, [bags[s] for s in sibling_ids])
-            siblings = [sibling_ids[i] for i in kept]
-            versions = dict(support) if len(siblings) >= 2 else {}
-            if o["topic_neighbours"]:
-                neighbours = index.neighbours_of_lead(story, idf, exclude={doc_id, *siblings}, k=o["topic_neighbours"])
-                for term, share in topic_support([bags[n] for n in neighbours]).items():
-                    support[term] = max(support.get(term, 0.0), o["neighbour_weight"] * share)
-            found = []
-            for section, is_first, is_last in sections(story, o["section_units"]):
-                split = find_foreign_run(section, idf, support)
-                if split is None or split.score < o["min_contrast"]:
-                    continue
-                kind = split.kind if is_last or split.kind != "tail" else "inner"
-                severity = self._severity(split, kind, len(story.units), sibling_relative(section, idf, split, versions))
-                if severity is not None:
-                    found.append((split.score, self._finding(section, idf, split, kind, support, siblings, severity, is_first)))
-            yield from _without_overlaps(found)
+            found = list(self._judge(story, siblings_of[doc_id], bags, idf, index))
+            fresh[key] = [finding.to_json() for finding in found]
+            yield from found
+        if corpus.cache is not None and fresh:
+            corpus.cache.put_many(namespace, fresh)
+
+    def _judgement_keys(self, corpus, judged, siblings_of, index, idf) -> dict[str, str]:
+        settings = json.dumps([self.options, str(self.effective_severity)], sort_keys=True)
+        postings: dict[str, str] = {}
+
+        def posting_digest(term: str) -> str:
+            if term not in postings:
+                h = hashlib.sha256()
+                for doc_id in index.holders(term):
+                    h.update(f"{doc_id}\x1f{corpus[doc_id].sha256}\x1e".encode("utf-8", "surrogatepass"))
+                postings[term] = h.hexdigest()
+            return postings[term]
+
+        keys = {}
+        for doc_id, story in judged:
+            h = hashlib.sha256(settings.encode())
+            parts = [doc_id, corpus[doc_id].sha256, *(f"{s}:{corpus[s].sha256}" for s in siblings_of[doc_id])]
+            if index is not None:
+                parts += [f"{t}={posting_digest(t)}" for t in index.lead_terms(story, idf)]
+            for part in parts:
+                h.update(part.encode("utf-8", "surrogatepass") + b"\x1d")
+            keys[doc_id] = h.hexdigest()
+        return keys
+
+    def _judge(self, story, sibling_ids, bags, idf, index):
+        o = self.options
+        doc_id = story.document.id
+        support, kept = sibling_support(story, [bags[s] for s in sibling_ids])
+        siblings = [sibling_ids[i] for i in kept]
+        versions = dict(support) if len(siblings) >= 2 else {}
+        if o["topic_neighbours"]:
+            neighbours = index.neighbours_of_lead(story, idf, exclude={doc_id, *siblings}, k=o["topic_neighbours"])
+            for term, share in topic_support([bags[n] for n in neighbours]).items():
+                support[term] = max(support.get(term, 0.0), o["neighbour_weight"] * share)
+        found = []
+        for section, is_first, is_last in sections(story, o["section_units"]):
+            split = find_foreign_run(section, idf, support)
+            if split is None or split.score < o["min_contrast"]:
+                continue
+            kind = split.kind if is_last or split.kind != "tail" else "inner"
+            severity = self._severity(split, kind, len(story.units), sibling_relative(section, idf, split, versions))
+            if severity is not None:
+                found.append((split.score, self._finding(section, idf, split, kind, support, siblings, severity, is_first)))
+        yield from _without_overlaps(found)
 
     def _severity(self, split, kind: str, n_units: int, versions_relative: float | None) -> Severity | None:
         o = self.options
@@ -400,14 +447,15 @@ class OffTopicDocument(Check):
         nonempty = [d for d in corpus if d.text.strip()]
         # per-document term counts: from the incremental cache for unchanged texts, else in workers
         bags = dict(zip([d.id for d in nonempty], corpus.per_document("top-term-counts/1", term_bag, nonempty)))
-        idf = IdfModel.fit(bags.values())
+        # IDF as fitted at the start of the statistics generation (every run without a cache)
+        idf = IdfModel.from_json(corpus.fitted("top004-idf/1", lambda: IdfModel.fit(bags.values()).to_json()))
         vectors = {doc_id: idf.vector(bag) for doc_id, bag in bags.items()}
         if o["keywords"]:
             yield from self._against_keywords(docs)
         elif o["reference_documents"]:
             yield from self._against_references(corpus, docs, vectors)
         elif len(vectors) >= o["min_documents"]:
-            yield from self._against_corpus(docs, vectors)
+            yield from self._against_corpus(corpus, docs, vectors)
 
     def _against_keywords(self, docs):
         wanted = [[stem(w.casefold()) for w in words(k)] for k in self.options["keywords"]]
@@ -439,23 +487,25 @@ class OffTopicDocument(Check):
                     data={"similarity": round(best, 4)}, anchor="references",
                 )
 
-    def _against_corpus(self, docs, vectors):
-        # the corpus's typical best match, on a fixed sample of large corpora (exact below it)
+    def _against_corpus(self, corpus, docs, vectors):
         index = TermIndex(vectors)
-        best_of_sample = nearest_neighbours(vectors, only=_median_sample(vectors), index=index)
-        if not best_of_sample:
+
+        def typical_best_match():
+            # the corpus's typical best match, on a fixed sample of large corpora (exact below it);
+            # a statistic of the generation, like the IDF (2,000 full searches: most of a warm run)
+            best_of_sample = nearest_neighbours(vectors, only=_median_sample(vectors), index=index)
+            return statistics.median(score for score, _ in best_of_sample.values()) if best_of_sample else None
+
+        median = corpus.fitted(f"top004-median/1/{MEDIAN_SAMPLE}", typical_best_match)
+        if median is None:
             return
-        median = statistics.median(score for score, _ in best_of_sample.values())
         if median < self.options["topical_median"]:
             return  # a corpus of many topics: nobody is a stray
         threshold = self.options["max_similarity"]
         for doc in docs:
-            if doc.id in best_of_sample:
-                score, other = best_of_sample[doc.id]
-            elif doc.id not in vectors or has_match(vectors, doc.id, threshold, index):
+            if doc.id not in vectors or has_match(vectors, doc.id, threshold, index):
                 continue  # no stray: the search stopped at the first match at or above the bar
-            else:
-                score, other = nearest_neighbours(vectors, only=[doc.id], index=index)[doc.id]
+            score, other = nearest_neighbours(vectors, only=[doc.id], index=index)[doc.id]
             if score >= threshold:
                 continue
             match = f"best match {other} at {score:.2f}" if other else "no document shares its distinctive terms"

@@ -261,7 +261,7 @@ def copydesk_run_checks(session):
         old = session.corpus
         # the same documents and cache, with corpus.map spread over Ray for the analyses
         session.corpus = Corpus(old.documents, session.registry.analyses, session.config.analysis_options(),
-                                ray_mapper(ray), old.cache)
+                                ray_mapper(ray), old.cache, refit_after=old.refit_after)
         document_checks = [c for c in session.checks if c.scope() == "document"]
         corpus_checks = [c for c in session.checks if c.scope() == "corpus"]
         findings = run_document_checks_on_ray(ray, session.corpus, document_checks, session) if document_checks else []

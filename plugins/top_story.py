@@ -16,7 +16,7 @@ from typing import Mapping, Sequence
 from copydesk import Document
 from copydesk.plugins.top_lines import is_bullet, is_heading, is_label, is_separator, line_boilerplate
 from copydesk.plugins.top_segment import Split, best_split
-from copydesk.plugins.top_terms import IdfModel, term_counts
+from copydesk.plugins.top_terms import IdfModel, term_counts, top_terms
 
 MIN_UNIT_TERMS = 4.0
 
@@ -167,8 +167,6 @@ class LeadIndex:
     def __init__(self, bags: Mapping[str, Counter], idf: IdfModel, top: int = 30, max_postings: int = 500):
         import numpy as np
 
-        from copydesk.plugins.top_terms import top_terms
-
         self.ids: list[str] = list(bags)
         self.row_of = {doc_id: row for row, doc_id in enumerate(self.ids)}
         self.term_id: dict[str, int] = {}
@@ -190,16 +188,26 @@ class LeadIndex:
                          if len(rows) <= max_postings}  # longer lists are too common to point at a topic
         self._query = np.zeros(len(self.term_id), dtype=np.float64)
 
+    def holders(self, term: str) -> list[str]:
+        """The documents that have ``term`` among their heaviest terms (none when too many do)."""
+        return [self.ids[row] for row in self.postings.get(term, ())]
+
+    def lead_terms(self, story: StoryText, idf: IdfModel, lead_units: int = 2) -> list[str]:
+        """The lead's heaviest terms whose postings give the topic neighbour candidates."""
+        return [term for term in top_terms(self._lead_vector(story, idf, lead_units), 15) if term in self.postings]
+
+    @staticmethod
+    def _lead_vector(story: StoryText, idf: IdfModel, lead_units: int) -> dict[str, float]:
+        lead: Counter = Counter()
+        for unit in story.units[:lead_units]:
+            lead.update(unit.counts)
+        return idf.vector(lead)
+
     def neighbours_of_lead(self, story: StoryText, idf: IdfModel, exclude: set[str], k: int,
                            lead_units: int = 2, min_similarity: float = 0.08) -> list[str]:
         import numpy as np
 
-        from copydesk.plugins.top_terms import top_terms
-
-        lead: Counter = Counter()
-        for unit in story.units[:lead_units]:
-            lead.update(unit.counts)
-        vector = idf.vector(lead)
+        vector = self._lead_vector(story, idf, lead_units)
         lists = [self.postings[term] for term in top_terms(vector, 15) if term in self.postings]
         if not lists:
             return []

@@ -117,6 +117,13 @@ class IdfModel:
     def idf(self, term: str) -> float:
         return math.log((1 + self.documents) / (1 + self.df.get(term, 0))) + 1.0
 
+    def to_json(self) -> dict:
+        return {"documents": self.documents, "df": dict(self.df)}
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> "IdfModel":
+        return cls(int(data["documents"]), Counter(data["df"]))
+
     def vector(self, counts: Mapping[str, float]) -> dict[str, float]:
         """The unit-length TF-IDF vector (sublinear term frequency) of a bag of terms."""
         vector = {t: (1.0 + math.log(tf)) * self.idf(t) if tf >= 1 else tf * self.idf(t) for t, tf in counts.items()}

@@ -332,3 +332,59 @@ def test_topic_neighbours_of_a_lead_are_the_best_cosines_among_the_candidates():
         # documents with the same terms tie up to rounding, so compare the cosines reached
         assert [round(score[d], 12) for d in found] == [round(s, 12) for s in expected], doc_id
         assert doc_id not in found and len(set(found)) == len(found)
+
+
+def test_cached_judgements_equal_judging_again_with_the_generations_statistics(tmp_path):
+    """TOP001 reuses a document's findings while its text, its siblings' and its lead's neighbour
+    candidates are unchanged; what it reuses is what judging again (same fitted IDF) finds."""
+    import random
+
+    from copydesk.cache import Cache
+    from copydesk.manager import collect_registry, make_plugin_manager
+
+    registry = collect_registry(make_plugin_manager(autoload=False))
+    rng = random.Random(7)
+    # eight topics of made-up words; some documents carry a run of another topic at the end
+    topics = [["".join(rng.choice("bdfgklmnprstvz") + rng.choice("aeiou") for _ in range(3)) for _ in range(40)]
+              for _ in range(8)]
+
+    def paragraph(topic):
+        return " ".join(rng.choice(topics[topic]) for _ in range(30)).capitalize() + "."
+
+    docs = {}
+    for i in range(32):
+        topic = i % 8
+        glued = [paragraph((topic + 3) % 8) for _ in range(2)] if i % 5 == 0 else []
+        docs[f"d{i:02}.txt"] = text(*(paragraph(topic) for _ in range(5)), *glued)
+
+    class Counting(Cache):
+        judged = 0
+
+        def put_many(self, namespace, values):
+            if namespace.startswith("top001-judgements/"):
+                Counting.judged += len(values)
+            super().put_many(namespace, values)
+
+    def run(documents, cache, forget=False):
+        corpus = Corpus([Document(k, v) for k, v in documents.items()], registry.analyses, cache=cache,
+                        refit_after=0.5)
+        if forget:  # judge everything again, with the generation's fitted IDF
+            real = cache.get_many
+            cache.get_many = lambda ns, keys: {} if ns.startswith("top001-judgements/") else real(ns, keys)
+        found = [(f.document, f.span, f.severity, f.message) for f in OffTopicPassage({}).check_corpus(corpus)]
+        generation = corpus.generation
+        cache.close()
+        return found, generation
+
+    cold, generation = run(docs, Counting(tmp_path / "c", "t"))
+    assert cold and generation.refit and Counting.judged == 32
+    edited = dict(docs, **{"d09.txt": text(*(paragraph(1) for _ in range(5)), paragraph(6), paragraph(6))})
+    import shutil
+
+    shutil.copytree(tmp_path / "c", tmp_path / "again")
+    Counting.judged = 0
+    warm, generation = run(edited, Counting(tmp_path / "c", "t"))
+    assert not generation.refit and generation.changed_documents == 1
+    assert 1 <= Counting.judged <= 12  # the edited document and those whose candidates it is among
+    assert warm == run(edited, Counting(tmp_path / "again", "t"), forget=True)[0]
+    assert any(d == "d09.txt" for d, *_ in warm) and not any(d == "d09.txt" for d, *_ in cold)
