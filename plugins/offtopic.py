@@ -102,58 +102,76 @@ class OffTopicPassage(Check):
                   if len(story.units) >= o["min_units"] and story.words >= o["min_words"]]
         siblings_of = {doc_id: sorted({other for other, _, _ in reuse.linked(doc_id)} & set(bags)) if reuse else []
                        for doc_id, _ in judged}
-        # a document's findings depend on its text, its siblings' texts, the IDF and its topic
-        # neighbours, which come from the index postings of its lead's terms: with all of those
-        # unchanged (postings by their documents' texts), the cached findings are what judging
-        # it again would give
-        keys = self._judgement_keys(corpus, judged, siblings_of, index, idf)
-        namespace = corpus.cache_namespace(f"top001-judgements/1@{corpus.generation.id}", type(self))
+        # a document's findings depend on its text, its siblings' texts, the generation's IDF and
+        # its topic neighbours' texts. The entry keeps the neighbours and a digest of the index
+        # postings they were chosen from: postings unchanged, the findings are reused at once;
+        # changed, the neighbours are searched again, and the findings are reused if they are
+        # the same documents with the same texts. Either way, what judging again would give.
+        keys, postings = self._judgement_keys(corpus, judged, siblings_of, index, idf)
+        namespace = corpus.cache_namespace(f"top001-judgements/2@{corpus.generation.id}", type(self))
         stored = corpus.cache.get_many(namespace, keys.values()) if corpus.cache is not None else {}
         fresh = {}
         for doc_id, story in judged:
-            key = keys[doc_id]
-            if key in stored:
-                yield from (Finding.from_json(item) for item in stored[key])
+            key, entry = keys[doc_id], stored.get(keys[doc_id])
+            if entry is not None and entry["postings"] == postings[doc_id]:
+                yield from (Finding.from_json(item) for item in entry["findings"])
                 continue
-            found = list(self._judge(story, siblings_of[doc_id], bags, idf, index))
-            fresh[key] = [finding.to_json() for finding in found]
+            support, siblings, versions, neighbours = self._context(story, siblings_of[doc_id], bags, idf, index)
+            read = [[n, corpus[n].sha256] for n in neighbours]
+            if entry is not None and entry["neighbours"] == read:
+                found = [Finding.from_json(item) for item in entry["findings"]]
+            else:
+                found = list(self._judge(story, support, siblings, versions, idf))
+            fresh[key] = {"postings": postings[doc_id], "neighbours": read,
+                          "findings": [finding.to_json() for finding in found]}
             yield from found
         if corpus.cache is not None and fresh:
             corpus.cache.put_many(namespace, fresh)
 
-    def _judgement_keys(self, corpus, judged, siblings_of, index, idf) -> dict[str, str]:
+    def _judgement_keys(self, corpus, judged, siblings_of, index, idf) -> tuple[dict[str, str], dict[str, str]]:
+        """Per document: the key (settings, its text, its siblings' texts) and the digest of the
+        postings its topic neighbour candidates come from (their documents and texts)."""
         settings = json.dumps([self.options, str(self.effective_severity)], sort_keys=True)
-        postings: dict[str, str] = {}
+        by_term: dict[str, str] = {}
 
         def posting_digest(term: str) -> str:
-            if term not in postings:
+            if term not in by_term:
                 h = hashlib.sha256()
                 for doc_id in index.holders(term):
                     h.update(f"{doc_id}\x1f{corpus[doc_id].sha256}\x1e".encode("utf-8", "surrogatepass"))
-                postings[term] = h.hexdigest()
-            return postings[term]
+                by_term[term] = h.hexdigest()
+            return by_term[term]
 
-        keys = {}
-        for doc_id, story in judged:
-            h = hashlib.sha256(settings.encode())
-            parts = [doc_id, corpus[doc_id].sha256, *(f"{s}:{corpus[s].sha256}" for s in siblings_of[doc_id])]
-            if index is not None:
-                parts += [f"{t}={posting_digest(t)}" for t in index.lead_terms(story, idf)]
+        def digest_of(parts) -> str:
+            h = hashlib.sha256()
             for part in parts:
                 h.update(part.encode("utf-8", "surrogatepass") + b"\x1d")
-            keys[doc_id] = h.hexdigest()
-        return keys
+            return h.hexdigest()
 
-    def _judge(self, story, sibling_ids, bags, idf, index):
+        keys, postings = {}, {}
+        for doc_id, story in judged:
+            keys[doc_id] = digest_of([settings, doc_id, corpus[doc_id].sha256,
+                                      *(f"{s}:{corpus[s].sha256}" for s in siblings_of[doc_id])])
+            terms = index.lead_terms(story, idf) if index is not None else []
+            postings[doc_id] = digest_of(f"{t}={posting_digest(t)}" for t in terms)
+        return keys, postings
+
+    def _context(self, story, sibling_ids, bags, idf, index):
+        """What the story is judged against: term support from its siblings and topic neighbours."""
         o = self.options
-        doc_id = story.document.id
         support, kept = sibling_support(story, [bags[s] for s in sibling_ids])
         siblings = [sibling_ids[i] for i in kept]
         versions = dict(support) if len(siblings) >= 2 else {}
+        neighbours = []
         if o["topic_neighbours"]:
-            neighbours = index.neighbours_of_lead(story, idf, exclude={doc_id, *siblings}, k=o["topic_neighbours"])
+            neighbours = index.neighbours_of_lead(story, idf, exclude={story.document.id, *siblings},
+                                                  k=o["topic_neighbours"])
             for term, share in topic_support([bags[n] for n in neighbours]).items():
                 support[term] = max(support.get(term, 0.0), o["neighbour_weight"] * share)
+        return support, siblings, versions, neighbours
+
+    def _judge(self, story, support, siblings, versions, idf):
+        o = self.options
         found = []
         for section, is_first, is_last in sections(story, o["section_units"]):
             split = find_foreign_run(section, idf, support)
