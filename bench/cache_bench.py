@@ -12,27 +12,28 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dup_bench import reuters_bodies  # noqa: E402
+from scale_bench import measured  # noqa: E402
 
 
-def run(folder: Path, select: str | None, jobs: int) -> tuple[float, dict]:
+def run(folder: Path, select: str | None, jobs: int) -> tuple[float, float, dict]:
+    """One ``copydesk check`` with the cache: (seconds, peak MB, report)."""
     command = [sys.executable, "-m", "copydesk", "check", "corpus", "--format", "json", "--output", "report.json",
-               "--exit-zero", "--jobs", str(jobs)]
+               "--exit-zero", "-q", "--jobs", str(jobs)]
     if select:
         command += ["--select", select]
-    started = time.perf_counter()
-    done = subprocess.run(command, cwd=folder, capture_output=True, text=True)
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        sys.exit(f"copydesk failed: {done.stderr[-2000:]}")
-    return seconds, json.loads((folder / "report.json").read_text())
+    seconds, peak = measured(command, folder)
+    return seconds, peak, json.loads((folder / "report.json").read_text())
+
+
+def split(report: dict) -> str:
+    parts = sorted(report["run"]["checks"] + report["run"]["analyses"], key=lambda c: -c["duration_s"])[:6]
+    return ", ".join(f"{c.get('code', c.get('name'))} {c['duration_s']:.1f}s" for c in parts)
 
 
 def main() -> None:
@@ -50,18 +51,19 @@ def main() -> None:
         for i in range(args.n):
             text = bodies[i % len(bodies)] + (f"\nSerial {i}." if i >= len(bodies) else "")
             (corpus / f"{i:07}.txt").write_text(text, encoding="utf-8")
-        cold, report = run(folder, args.select, args.jobs)
+        cold, cold_peak, report = run(folder, args.select, args.jobs)
+        print(f"cold run: {cold:.1f} s, peak {cold_peak:.0f} MB, {len(report['findings'])} findings; slowest parts: "
+              f"{split(report)}", flush=True)
         for i in range(0, args.n, max(1, args.n // args.edit))[: args.edit]:
             path = corpus / f"{i:07}.txt"
             path.write_text(path.read_text(encoding="utf-8") + "\nThe company declined to comment further.",
                             encoding="utf-8")
-        warm, report = run(folder, args.select, args.jobs)
+        warm, warm_peak, report = run(folder, args.select, args.jobs)
         cache = report["run"]["cache"]
-        print(f"documents {args.n}, edited {args.edit}, checks {len(report['run']['checks'])}")
-        print(f"cold {cold:.1f} s, warm {warm:.1f} s, warm/cold {warm / cold:.1%}; cache hits {cache['hits']}, "
-              f"misses {cache['misses']}")
-        split = sorted(report["run"]["checks"] + report["run"]["analyses"], key=lambda c: -c["duration_s"])[:6]
-        print("warm run, slowest parts: " + ", ".join(f"{c.get('code', c.get('name'))} {c['duration_s']:.1f}s" for c in split))
+        print(f"documents {args.n}, edited {args.edit}, checks {len(report['run']['checks'])}, jobs {args.jobs}")
+        print(f"cold {cold:.1f} s, warm {warm:.1f} s, warm/cold {warm / cold:.1%}; warm peak {warm_peak:.0f} MB; "
+              f"cache hits {cache['hits']}, misses {cache['misses']}; statistics {cache.get('statistics')}")
+        print(f"warm run, slowest parts: {split(report)}")
 
 
 if __name__ == "__main__":

@@ -39,12 +39,8 @@ def write_jsonl(path: Path, n: int) -> int:
     return synthetic
 
 
-def run_once(folder: Path, executor: str, jobs: int) -> dict:
-    """One ``copydesk check`` in a child process: (seconds, peak MB, report)."""
-    command = [sys.executable, "-m", "copydesk", "check", "corpus.jsonl", "--no-cache", "--exit-zero", "-q",
-               "--jobs", str(jobs), "--format", "json", "--output", "report.json"]
-    if executor != "local":
-        command += ["--executor", executor]
+def measured(command: list[str], folder: Path) -> tuple[float, float]:
+    """Run ``command`` in ``folder`` in a child process: (seconds, peak MB of its largest process)."""
     # ru_maxrss of children is the largest child's peak; a fresh helper process per run
     # keeps runs from sharing that maximum
     probe = (
@@ -57,9 +53,19 @@ def run_once(folder: Path, executor: str, jobs: int) -> dict:
     done = subprocess.run([sys.executable, "-c", probe, *command], cwd=folder, capture_output=True, text=True)
     code, seconds, peak = done.stdout.split()
     if int(code) != 0:
-        sys.exit(f"copydesk failed ({executor}): {done.stderr}")
+        sys.exit(f"copydesk failed: {done.stderr}")
+    return float(seconds), float(peak)
+
+
+def run_once(folder: Path, executor: str, jobs: int) -> dict:
+    """One ``copydesk check`` in a child process: (seconds, peak MB, report)."""
+    command = [sys.executable, "-m", "copydesk", "check", "corpus.jsonl", "--no-cache", "--exit-zero", "-q",
+               "--jobs", str(jobs), "--format", "json", "--output", "report.json"]
+    if executor != "local":
+        command += ["--executor", executor]
+    seconds, peak = measured(command, folder)
     report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
-    return {"seconds": float(seconds), "peak_mb": float(peak), "report": report}
+    return {"seconds": seconds, "peak_mb": peak, "report": report}
 
 
 def time_split(report: dict, top: int = 6) -> str:

@@ -300,14 +300,7 @@ class SpunSubstitution(Check):
 
     def check_corpus(self, corpus):
         reuse = corpus.analysis("reuse")
-        substitutions = []
-        stats: dict[tuple[str, str], trn_align.PairStats] = defaultdict(trn_align.PairStats)
-        index = trn_align.WordIndex()
-        for passage in reuse.passages:
-            pair = tuple(sorted((passage.a, passage.b)))
-            substitutions.extend(trn_align.substitutions_in_passage(
-                passage, corpus[passage.a], corpus[passage.b], index, self.options["max_words"], stats[pair]
-            ))
+        substitutions, stats = self._substitutions(corpus, reuse.passages)
         if not substitutions:
             return
 
@@ -347,6 +340,46 @@ class SpunSubstitution(Check):
                 data={"kind": sub.kind, "original": theirs, "evidence": sub.evidence},
                 anchor=f"{mine}|{theirs}",
             )
+
+
+    def _substitutions(self, corpus, passages):
+        """Word swaps in every shared passage, and each document pair's alignment statistics.
+
+        A pair's swaps depend only on its two texts and their shared passages: they are kept
+        in the incremental cache by both texts' digests and the passages' spans, so a warm
+        run compares again only the pairs with an edited text.
+        """
+        by_pair: dict[tuple[str, str], list] = defaultdict(list)
+        for passage in passages:
+            by_pair[tuple(sorted((passage.a, passage.b)))].append(passage)
+        max_words = self.options["max_words"]
+        keys = {}
+        for pair, found in by_pair.items():
+            # the ids too: the entry names the documents (two copies of one text are two pairs)
+            h = hashlib.sha256(f"{max_words}\x1d{pair[0]}\x1d{corpus[pair[0]].sha256}\x1d{pair[1]}\x1d"
+                               f"{corpus[pair[1]].sha256}".encode("utf-8", "surrogatepass"))
+            for p in found:
+                h.update(f"\x1d{p.a}:{p.a_span.start}:{p.a_span.end}:{p.b_span.start}:{p.b_span.end}:{p.verbatim_share}".encode())
+            keys[pair] = h.hexdigest()
+        namespace = corpus.cache_namespace("trn002-pairs/1", trn_align.substitutions_in_passage)
+        stored = corpus.cache.get_many(namespace, keys.values()) if corpus.cache is not None else {}
+        index = trn_align.WordIndex()
+        substitutions: list = []
+        stats: dict[tuple[str, str], trn_align.PairStats] = {}
+        fresh = {}
+        for pair, found in by_pair.items():
+            if keys[pair] in stored:
+                pair_subs, stats[pair] = trn_align.pair_from_json(stored[keys[pair]])
+            else:
+                pair_subs, stats[pair] = [], trn_align.PairStats()
+                for passage in found:
+                    pair_subs.extend(trn_align.substitutions_in_passage(
+                        passage, corpus[passage.a], corpus[passage.b], index, max_words, stats[pair]))
+                fresh[keys[pair]] = trn_align.pair_to_json(pair_subs, stats[pair])
+            substitutions.extend(pair_subs)
+        if corpus.cache is not None and fresh:
+            corpus.cache.put_many(namespace, fresh)
+        return substitutions, stats
 
 
 class NameVariant(Check):

@@ -230,6 +230,24 @@ def substitutions_in_passage(
     return found
 
 
+def pair_to_json(substitutions: list[Substitution], stats: PairStats) -> dict:
+    """One document pair's substitutions and statistics as JSON (kept in the incremental cache)."""
+    def side(x: Side) -> list:
+        return [x.doc, x.i1, x.i2, [[w.start, w.end, w.surface, w.key, w.token_start, w.token_end] for w in x.words]]
+
+    return {"stats": [stats.words, stats.equal, stats.swaps],
+            "substitutions": [[side(sub.a), side(sub.b), sub.similarity, sub.in_name] for sub in substitutions]}
+
+
+def pair_from_json(data: dict) -> tuple[list[Substitution], PairStats]:
+    def side(x: list) -> Side:
+        doc, i1, i2, words = x
+        return Side(doc, [Word(*w) for w in words], i1, i2)
+
+    return ([Substitution(side(a), side(b), similarity=similarity, in_name=in_name)
+             for a, b, similarity, in_name in data["substitutions"]], PairStats(*data["stats"]))
+
+
 class WordIndex:
     """Documents' words, sliced by span with a binary search; the last ``size`` documents kept.
 

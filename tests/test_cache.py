@@ -1,5 +1,6 @@
 """The incremental cache: reused when nothing changed, never trusted when corrupt."""
 
+import json
 import sqlite3
 
 from copydesk import Check, hookimpl
@@ -142,3 +143,28 @@ def test_document_frequencies_follow_edits_additions_and_deletions_exactly(tmp_p
         conn.execute("DELETE FROM entries WHERE value NOT LIKE '%\"documents\"%'")
     third = [Document("a", "noon"), second[1], second[2]]
     assert counts(third, Cache(tmp_path / "cache", "test")) == counts(third, None)
+
+
+def test_warm_run_reports_what_a_fresh_run_reports_when_statistics_refit_every_run(copydesk_project):
+    """With cache.refit_after 0 every cached result must be exactly what a run without the cache
+    finds, whatever was edited, added or deleted (the whole default suite, on the seeds)."""
+    from pathlib import Path
+
+    seeds = {p.name: p.read_text(encoding="utf-8") for p in sorted((Path(__file__).resolve().parents[1] / "seeds").glob("*.txt"))}
+    copydesk_project.write_corpus(seeds)
+    copydesk_project.write_config("version: 1\ncorpus: {paths: [corpus]}\ncache: {refit_after: 0}\n")
+
+    def findings(*extra):
+        result = copydesk_project.run("check", "-f", "json", "--exit-zero", *extra)
+        assert result.exit_code == 0, result.output
+        return sorted(json.dumps(f, sort_keys=True) for f in result.report["findings"]), result.report
+
+    cold, report = findings()
+    assert report["run"]["cache"]["statistics"]["refit"] and len(cold) >= 50
+    names = sorted(seeds)
+    edited = seeds[names[2]].replace("\n\n", "\n\nOfficials declined to comment further.\n\n", 1)
+    copydesk_project.write_corpus({names[2]: edited, "005_extra.txt": seeds[names[4]].upper()})
+    (copydesk_project.path / "corpus" / names[3]).unlink()
+    warm, report = findings()
+    assert report["run"]["cache"]["hits"] > 0 and warm != cold
+    assert warm == findings("--no-cache")[0]

@@ -252,3 +252,32 @@ def test_cluster_judgements_are_reused_only_while_their_vocabulary_answers_hold(
     warm = run(documents + [river], Cache(tmp_path / "c", "test"))
     assert warm == run(documents + [river], None)
     assert [m for code, _, _, m in warm if code == "TRN003" and spellings[0] in m] == []
+
+
+def test_pair_swaps_from_the_cache_name_their_own_documents(tmp_path):
+    """TRN002 keeps each document pair's swaps by both texts; two copies of one text are two pairs,
+    and a warm run reports what an uncached run reports, related documents included."""
+    from pathlib import Path
+
+    from copydesk import Corpus
+    from copydesk.cache import Cache
+    from copydesk.manager import collect_registry, make_plugin_manager
+    from copydesk.plugins.translation import SpunSubstitution
+
+    registry = collect_registry(make_plugin_manager(autoload=False))
+    seeds = sorted((Path(__file__).resolve().parents[1] / "seeds").glob("*.txt"))
+    documents = [Document(p.name, p.read_text(encoding="utf-8")) for p in seeds]
+    documents.append(Document("zz-copy.txt", documents[1].text))  # a second copy of one seed
+
+    def run(cache):
+        corpus = Corpus(documents, registry.analyses, cache=cache)
+        found = [(f.document, f.span, f.message, tuple(r.document for r in f.related))
+                 for f in SpunSubstitution({}).check_corpus(corpus)]
+        if cache is not None:
+            cache.close()
+        return found
+
+    fresh = run(None)
+    assert any("zz-copy.txt" in related for *_, related in fresh)
+    assert run(Cache(tmp_path / "c", "t")) == fresh
+    assert run(Cache(tmp_path / "c", "t")) == fresh  # every pair from the cache
