@@ -66,10 +66,10 @@ class ExactDuplicate(Check):
 
     def check_corpus(self, corpus):
         first_by_digest: dict[str, str] = {}
-        for document in corpus:  # sorted by id, so the first copy is the first by id
-            if not document.text.strip():
-                continue  # empty documents are CD002's business
-            digest = normalized_fingerprint(document.text)
+        nonempty = [d for d in corpus if d.text.strip()]  # empty documents are CD002's business
+        # fingerprints from the incremental cache for unchanged texts
+        digests = corpus.per_document("dup001-fingerprint/1", normalized_fingerprint, nonempty)
+        for document, digest in zip(nonempty, digests):  # sorted by id, so the first copy is the first by id
             original = first_by_digest.setdefault(digest, document.id)
             if original != document.id:
                 yield self.finding(

@@ -8,12 +8,13 @@ to do with the corpus. See docs/offtopic.md for how each check decides.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import statistics
 from collections import defaultdict
 
-from copydesk import Check, Finding, Related, Severity, Span, hookimpl
+from copydesk import Check, Document, Finding, Related, Severity, Span, hookimpl
 from copydesk.plugins.top_lines import cut_ending, fold_line, line_boilerplate, words
 from copydesk.plugins.top_story import (LeadIndex, StoryText, find_foreign_run, foreign_terms, sibling_relative, sibling_support,
                                          story_from_json, story_units_of_text, topic_support)
@@ -313,19 +314,18 @@ class Boilerplate(Check):
     def check_corpus(self, corpus):
         holders: dict[str, list[tuple[str, Span]]] = defaultdict(list)
         flagged: set[tuple[str, int]] = set()
-        for doc in corpus:
-            for paragraph in doc.paragraphs:
-                for piece in line_boilerplate(paragraph.text, paragraph.index):
-                    if piece.kind == "dateline" and not self.options["report_datelines"]:
-                        continue
-                    span = Span(paragraph.span.start + piece.start, paragraph.span.start + piece.end)
-                    flagged.add((doc.id, span.start))
-                    yield self._furniture(doc, span, piece.kind)
-                n = len(words(paragraph.text))
-                if 1 <= n <= self.options["max_repeated_words"]:
-                    folded = fold_line(paragraph.text)
-                    if folded and (not holders[folded] or holders[folded][-1][0] != doc.id):
-                        holders[folded].append((doc.id, paragraph.span))
+        # each document's furniture and short lines: from the incremental cache for unchanged texts
+        found = corpus.per_document(f"top002-lines/1/{self.options['max_repeated_words']}",
+                                    functools.partial(line_features, self.options["max_repeated_words"]))
+        for doc, (pieces, lines) in zip(corpus, found):
+            for kind, start, end in pieces:
+                if kind == "dateline" and not self.options["report_datelines"]:
+                    continue
+                flagged.add((doc.id, start))
+                yield self._furniture(doc, Span(start, end), kind)
+            for folded, start, end in lines:
+                if not holders[folded] or holders[folded][-1][0] != doc.id:
+                    holders[folded].append((doc.id, Span(start, end)))
         story_of = self._story_grouping(corpus)
         for folded, places in holders.items():
             if len(places) < self.options["min_documents"]:
@@ -358,6 +358,21 @@ class Boilerplate(Check):
                 return cluster.id if cluster is not None else doc_id
             return story_of
         return lambda doc_id: doc_id
+
+
+def line_features(max_repeated_words: int, text: str) -> list:
+    """A text's page furniture ``[kind, start, end]`` and its short lines ``[folded, start, end]``
+    (character spans), for TOP002; a per-document feature kept in the incremental cache."""
+    pieces, lines = [], []
+    for paragraph in Document("-", text).paragraphs:
+        for piece in line_boilerplate(paragraph.text, paragraph.index):
+            pieces.append([piece.kind, paragraph.span.start + piece.start, paragraph.span.start + piece.end])
+        n = len(words(paragraph.text))
+        if 1 <= n <= max_repeated_words:
+            folded = fold_line(paragraph.text)
+            if folded:
+                lines.append([folded, paragraph.span.start, paragraph.span.end])
+    return [pieces, lines]
 
 
 # ----------------------------------------------------------------------- TOP003
