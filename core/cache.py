@@ -26,6 +26,8 @@ from .model import Finding, Related, Severity, Span
 DEFAULT_DIR = ".copydesk_cache"
 #: entries not used for this long are pruned at the end of a run
 MAX_AGE_S = 14 * 24 * 3600
+#: how long a run waits for another run that holds the database before going on without it
+LOCK_TIMEOUT_S = 10
 _SCHEMA = "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL, used REAL NOT NULL)"
 
 
@@ -55,19 +57,23 @@ class Cache:
         self._db = self._open()
 
     def _open(self) -> sqlite3.Connection:
+        db = None
         try:
-            db = sqlite3.connect(self._path, timeout=30)
+            db = sqlite3.connect(self._path, timeout=LOCK_TIMEOUT_S)
             db.execute(_SCHEMA)
             db.execute("SELECT count(*) FROM entries LIMIT 1").fetchone()
             return db
-        except sqlite3.DatabaseError:
-            # corrupt file: start again rather than trust any of it
-            try:
+        except sqlite3.DatabaseError as exc:
+            if db is not None:
                 db.close()
-            except Exception:  # noqa: BLE001
-                pass
+            if _locked(exc):
+                # another run holds it: work without the cache this time rather than wait or delete
+                db = sqlite3.connect(":memory:")
+                db.execute(_SCHEMA)
+                return db
+            # corrupt file: start again rather than trust any of it
             self._path.unlink(missing_ok=True)
-            db = sqlite3.connect(self._path, timeout=30)
+            db = sqlite3.connect(self._path, timeout=LOCK_TIMEOUT_S)
             db.execute(_SCHEMA)
             return db
 
@@ -95,8 +101,9 @@ class Cache:
                 self._db.executemany("UPDATE entries SET used = ? WHERE key = ?", used)
             if bad:
                 self._db.executemany("DELETE FROM entries WHERE key = ?", [(k,) for k in bad])
-        except sqlite3.DatabaseError:
-            self._reset()
+            self._db.commit()
+        except sqlite3.DatabaseError as exc:
+            self._failed(exc)
             return {}
         self.hits += len(found)
         self.misses += len(wanted) - len(found)
@@ -106,8 +113,21 @@ class Cache:
         rows = [(self._key(namespace, k), _seal(v), self._now) for k, v in values.items()]
         try:
             self._db.executemany("INSERT OR REPLACE INTO entries (key, value, used) VALUES (?, ?, ?)", rows)
-        except sqlite3.DatabaseError:
+            self._db.commit()  # short transactions: another run on the same cache is not kept waiting
+        except sqlite3.DatabaseError as exc:
+            self._failed(exc)
+
+    def _failed(self, exc: sqlite3.DatabaseError) -> None:
+        """A read or write failed: a corrupt file is rebuilt; a database that another copydesk
+        run holds locked is left alone (this run just computes what it could not read or
+        keep; deleting it would throw away the other run's work)."""
+        if not _locked(exc):
             self._reset()
+            return
+        try:
+            self._db.rollback()
+        except sqlite3.DatabaseError:
+            pass
 
     def _reset(self) -> None:
         try:
@@ -127,6 +147,10 @@ class Cache:
 
 
 _BAD = object()
+
+
+def _locked(exc: sqlite3.DatabaseError) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
 
 
 def _seal(value: Any) -> str:

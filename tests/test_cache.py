@@ -168,3 +168,37 @@ def test_warm_run_reports_what_a_fresh_run_reports_when_statistics_refit_every_r
     warm, report = findings()
     assert report["run"]["cache"]["hits"] > 0 and warm != cold
     assert warm == findings("--no-cache")[0]
+
+
+def test_a_cache_another_run_holds_locked_is_neither_waited_for_long_nor_deleted(tmp_path, monkeypatch):
+    """Two CI jobs sharing a cache folder: the second works without it rather than throw it away."""
+    from copydesk import cache as cache_module
+    from copydesk.cache import Cache
+
+    monkeypatch.setattr(cache_module, "LOCK_TIMEOUT_S", 0.2)
+    first = Cache(tmp_path / "c", "t")
+    first.put_many("ns", {"a": [1, 2]})
+    first.close()
+    holder = sqlite3.connect(tmp_path / "c" / "cache.sqlite")
+    holder.execute("BEGIN EXCLUSIVE")  # another run in the middle of a write
+    try:
+        blocked = Cache(tmp_path / "c", "t")
+        assert blocked.get_many("ns", ["a"]) == {}
+        blocked.put_many("ns", {"b": 3})
+        blocked.close()
+    finally:
+        holder.rollback()
+        holder.close()
+    again = Cache(tmp_path / "c", "t")
+    assert again.get_many("ns", ["a"]) == {"a": [1, 2]}, "the locked cache was kept"
+    # a lock that comes while a run has the cache open: reads and writes give up, nothing is lost
+    holder = sqlite3.connect(tmp_path / "c" / "cache.sqlite")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        assert again.get_many("ns", ["a"]) == {}
+        again.put_many("ns", {"c": 4})
+    finally:
+        holder.rollback()
+        holder.close()
+    assert again.get_many("ns", ["a"]) == {"a": [1, 2]}
+    again.close()
