@@ -183,10 +183,16 @@ class Corpus:
         stored = self.cache.get_many("generation/1", ["current"]).get("current")
         if isinstance(stored, dict) and isinstance(stored.get("documents"), dict):
             base = stored["documents"]
-            changed = sum(1 for doc_id, sha in current.items() if base.get(doc_id) != sha)
-            changed += sum(1 for doc_id in base if doc_id not in current)
+            differ = frozenset(doc_id for doc_id, sha in current.items() if base.get(doc_id) != sha)
+            changed = len(differ) + sum(1 for doc_id in base if doc_id not in current)
             if changed <= self.refit_after * max(len(current), len(base)):
-                return Generation(str(stored["id"]), len(base), changed, refit=False)
+                # every document that differed from the base in any run of the generation (an edit
+                # later reverted too): a cached judgement may have seen it in another state
+                touched = frozenset(stored.get("touched", ())) | differ
+                if len(touched) > len(stored.get("touched", ())):
+                    self.cache.put_many("generation/1", {"current": dict(stored, touched=sorted(touched))})
+                return Generation(str(stored["id"]), len(base), changed, refit=False,
+                                  touched_ids=frozenset(t for t in touched if t in current))
         self.cache.put_many("generation/1", {"current": {"id": fresh_id, "documents": current}})
         return Generation(fresh_id, len(current), 0, refit=True)
 
@@ -264,6 +270,9 @@ class Generation:
     changed_documents: int
     #: True when this run (re)fitted the statistics
     refit: bool
+    #: documents of the corpus whose text differed from the generation's start in this run
+    #: or an earlier run of the generation
+    touched_ids: frozenset = frozenset()
 
 
 class _distinct:

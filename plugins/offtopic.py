@@ -104,58 +104,78 @@ class OffTopicPassage(Check):
         siblings_of = {doc_id: sorted({other for other, _, _ in reuse.linked(doc_id)} & set(bags)) if reuse else []
                        for doc_id, _ in judged}
         # a document's findings depend on its text, its siblings' texts, the generation's IDF and
-        # its topic neighbours' texts. The entry keeps the neighbours and a digest of the index
-        # postings they were chosen from: postings unchanged, the findings are reused at once;
-        # changed, the neighbours are searched again, and the findings are reused if they are
-        # the same documents with the same texts. Either way, what judging again would give.
-        keys, postings = self._judgement_keys(corpus, judged, siblings_of, index, idf)
-        namespace = corpus.cache_namespace(f"top001-judgements/2@{corpus.generation.id}", type(self))
+        # its topic neighbours' texts. The entry keeps the neighbours, the lead terms they were
+        # searched by and the last one's cosine. It is reused as is when the lead terms are the
+        # same, every neighbour is unchanged and no document added or edited in this generation
+        # (in any of its runs) that is now a candidate reaches the last neighbour's cosine (it
+        # could not enter the list); otherwise the neighbours are searched again, and the findings still reused
+        # when they are the same documents with the same texts. Either way: what judging again
+        # with the generation's statistics would give.
+        keys = self._judgement_keys(corpus, judged, siblings_of)
+        namespace = corpus.cache_namespace(f"top001-judgements/3@{corpus.generation.id}", type(self))
         stored = corpus.cache.get_many(namespace, keys.values()) if corpus.cache is not None else {}
+        entrants = self._entrants(corpus, index) if stored else {}
         fresh = {}
+        k = o["topic_neighbours"]
         for doc_id, story in judged:
             key, entry = keys[doc_id], stored.get(keys[doc_id])
-            if entry is not None and entry["postings"] == postings[doc_id]:
+            terms = index.lead_terms(story, idf) if index is not None else []
+            if entry is not None and self._still_valid(corpus, story, idf, index, entry, terms, entrants):
                 yield from (Finding.from_json(item) for item in entry["findings"])
                 continue
-            support, siblings, versions, neighbours = self._context(story, siblings_of[doc_id], bags, idf, index)
-            read = [[n, corpus[n].sha256] for n in neighbours]
+            support, siblings, versions, scored = self._context(story, siblings_of[doc_id], bags, idf, index)
+            read = [[n, corpus[n].sha256] for n, _ in scored]
             if entry is not None and entry["neighbours"] == read:
                 found = [Finding.from_json(item) for item in entry["findings"]]
             else:
                 found = list(self._judge(story, support, siblings, versions, idf))
-            fresh[key] = {"postings": postings[doc_id], "neighbours": read,
+            last = scored[-1][1] if k and len(scored) == k else None
+            fresh[key] = {"lead_terms": terms, "neighbours": read, "last": last,
                           "findings": [finding.to_json() for finding in found]}
             yield from found
         if corpus.cache is not None and fresh:
             corpus.cache.put_many(namespace, fresh)
 
-    def _judgement_keys(self, corpus, judged, siblings_of, index, idf) -> tuple[dict[str, str], dict[str, str]]:
-        """Per document: the key (settings, its text, its siblings' texts) and the digest of the
-        postings its topic neighbour candidates come from (their documents and texts)."""
+    def _judgement_keys(self, corpus, judged, siblings_of) -> dict[str, str]:
+        """Per document: a digest of the settings, its text and its siblings' texts."""
         settings = json.dumps([self.options, str(self.effective_severity)], sort_keys=True)
-        by_term: dict[str, str] = {}
-
-        def posting_digest(term: str) -> str:
-            if term not in by_term:
-                h = hashlib.sha256()
-                for doc_id in index.holders(term):
-                    h.update(f"{doc_id}\x1f{corpus[doc_id].sha256}\x1e".encode("utf-8", "surrogatepass"))
-                by_term[term] = h.hexdigest()
-            return by_term[term]
-
-        def digest_of(parts) -> str:
-            h = hashlib.sha256()
-            for part in parts:
+        keys = {}
+        for doc_id, _ in judged:
+            h = hashlib.sha256(settings.encode())
+            for part in (doc_id, corpus[doc_id].sha256, *(f"{s}:{corpus[s].sha256}" for s in siblings_of[doc_id])):
                 h.update(part.encode("utf-8", "surrogatepass") + b"\x1d")
-            return h.hexdigest()
+            keys[doc_id] = h.hexdigest()
+        return keys
 
-        keys, postings = {}, {}
-        for doc_id, story in judged:
-            keys[doc_id] = digest_of([settings, doc_id, corpus[doc_id].sha256,
-                                      *(f"{s}:{corpus[s].sha256}" for s in siblings_of[doc_id])])
-            terms = index.lead_terms(story, idf) if index is not None else []
-            postings[doc_id] = digest_of(f"{t}={posting_digest(t)}" for t in terms)
-        return keys, postings
+    @staticmethod
+    def _entrants(corpus, index) -> dict[str, list[str]]:
+        """Term -> the documents added or edited in this generation whose postings hold it."""
+        by_term: dict[str, list[str]] = defaultdict(list)
+        if index is None:
+            return by_term
+        for doc_id in sorted(corpus.generation.touched_ids):
+            row = index.row_of.get(doc_id)
+            if row is not None:
+                for term in index.tops[row]:
+                    if term in index.postings:
+                        by_term[term].append(doc_id)
+        return by_term
+
+    def _still_valid(self, corpus, story, idf, index, entry, terms, entrants) -> bool:
+        if entry["lead_terms"] != terms:
+            return False
+        neighbours = {n for n, _ in entry["neighbours"]}
+        for n, sha in entry["neighbours"]:
+            if n not in corpus or corpus[n].sha256 != sha:
+                return False
+        if index is None:
+            return True
+        doc_id = story.document.id
+        newcomers = sorted({c for t in terms for c in entrants.get(t, ())} - neighbours - {doc_id})
+        if not newcomers:
+            return True
+        bar = entry["last"] if entry["last"] is not None else 0.08  # neighbours_of_lead's min_similarity
+        return all(score < bar for score in index.cosines_to(index.lead_vector(story, idf), newcomers))
 
     def _context(self, story, sibling_ids, bags, idf, index):
         """What the story is judged against: term support from its siblings and topic neighbours."""
@@ -163,13 +183,12 @@ class OffTopicPassage(Check):
         support, kept = sibling_support(story, [bags[s] for s in sibling_ids])
         siblings = [sibling_ids[i] for i in kept]
         versions = dict(support) if len(siblings) >= 2 else {}
-        neighbours = []
+        scored = []
         if o["topic_neighbours"]:
-            neighbours = index.neighbours_of_lead(story, idf, exclude={story.document.id, *siblings},
-                                                  k=o["topic_neighbours"])
-            for term, share in topic_support([bags[n] for n in neighbours]).items():
+            scored = index.scored_neighbours(story, idf, exclude={story.document.id, *siblings}, k=o["topic_neighbours"])
+            for term, share in topic_support([bags[n] for n, _ in scored]).items():
                 support[term] = max(support.get(term, 0.0), o["neighbour_weight"] * share)
-        return support, siblings, versions, neighbours
+        return support, siblings, versions, scored
 
     def _judge(self, story, support, siblings, versions, idf):
         o = self.options

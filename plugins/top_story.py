@@ -170,6 +170,8 @@ class LeadIndex:
         self.ids: list[str] = list(bags)
         self.row_of = {doc_id: row for row, doc_id in enumerate(self.ids)}
         self.term_id: dict[str, int] = {}
+        #: each row's heaviest terms (the postings it is in)
+        self.tops: list[list[str]] = []
         postings: dict[str, list[int]] = {}
         lengths, terms, weights = [], [], []
         for row, doc_id in enumerate(self.ids):
@@ -178,7 +180,8 @@ class LeadIndex:
             for term, weight in vector.items():
                 terms.append(self.term_id.setdefault(term, len(self.term_id)))
                 weights.append(weight)
-            for term in top_terms(vector, top):
+            self.tops.append(top_terms(vector, top))
+            for term in self.tops[-1]:
                 postings.setdefault(term, []).append(row)
         self.indptr = np.zeros(len(self.ids) + 1, dtype=np.int64)
         np.cumsum(lengths, out=self.indptr[1:])
@@ -194,10 +197,10 @@ class LeadIndex:
 
     def lead_terms(self, story: StoryText, idf: IdfModel, lead_units: int = 2) -> list[str]:
         """The lead's heaviest terms whose postings give the topic neighbour candidates."""
-        return [term for term in top_terms(self._lead_vector(story, idf, lead_units), 15) if term in self.postings]
+        return [term for term in top_terms(self.lead_vector(story, idf, lead_units), 15) if term in self.postings]
 
     @staticmethod
-    def _lead_vector(story: StoryText, idf: IdfModel, lead_units: int) -> dict[str, float]:
+    def lead_vector(story: StoryText, idf: IdfModel, lead_units: int = 2) -> dict[str, float]:
         lead: Counter = Counter()
         for unit in story.units[:lead_units]:
             lead.update(unit.counts)
@@ -205,9 +208,14 @@ class LeadIndex:
 
     def neighbours_of_lead(self, story: StoryText, idf: IdfModel, exclude: set[str], k: int,
                            lead_units: int = 2, min_similarity: float = 0.08) -> list[str]:
+        return [doc_id for doc_id, _ in self.scored_neighbours(story, idf, exclude, k, lead_units, min_similarity)]
+
+    def scored_neighbours(self, story: StoryText, idf: IdfModel, exclude: set[str], k: int,
+                          lead_units: int = 2, min_similarity: float = 0.08) -> list[tuple[str, float]]:
+        """:meth:`neighbours_of_lead` with each neighbour's cosine, best first (ties by id, descending)."""
         import numpy as np
 
-        vector = self._lead_vector(story, idf, lead_units)
+        vector = self.lead_vector(story, idf, lead_units)
         lists = [self.postings[term] for term in top_terms(vector, 15) if term in self.postings]
         if not lists:
             return []
@@ -220,7 +228,15 @@ class LeadIndex:
         scores = self._cosines(vector, rows)
         keep = scores >= min_similarity
         ranked = sorted(zip(scores[keep].tolist(), [self.ids[r] for r in rows[keep].tolist()]), reverse=True)
-        return [doc_id for _, doc_id in ranked[:k]]
+        return [(doc_id, score) for score, doc_id in ranked[:k]]
+
+    def cosines_to(self, vector: Mapping[str, float], doc_ids: Sequence[str]) -> list[float]:
+        """The cosine of ``vector`` with each of the indexed documents ``doc_ids``."""
+        import numpy as np
+
+        if not doc_ids:
+            return []
+        return self._cosines(vector, np.array([self.row_of[d] for d in doc_ids], dtype=np.int64)).tolist()
 
     def _cosines(self, vector: Mapping[str, float], rows):
         """The dot product of ``vector`` with each row (all unit length: cosines)."""

@@ -392,4 +392,10 @@ def test_cached_judgements_equal_judging_again_with_the_generations_statistics(t
     assert not generation.refit and generation.changed_documents == 1
     assert 1 <= Counting.judged <= 8  # the edited document and those it is a sibling or neighbour of
     assert warm == run(edited, Counting(tmp_path / "again", "t"), forget=True)[0]
+    # the edit reverted: entries written while it stood must not hide the original coming back
+    shutil.rmtree(tmp_path / "again")
+    shutil.copytree(tmp_path / "c", tmp_path / "again")
+    reverted, generation = run(docs, Counting(tmp_path / "c", "t"))
+    assert not generation.refit and generation.touched_ids == {"d09.txt"}
+    assert reverted == run(docs, Counting(tmp_path / "again", "t"), forget=True)[0] == cold
     assert any(d == "d09.txt" for d, *_ in warm) and not any(d == "d09.txt" for d, *_ in cold)
