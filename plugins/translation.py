@@ -375,7 +375,8 @@ class SpunSubstitution(Check):
                 for passage in found:
                     pair_subs.extend(trn_align.substitutions_in_passage(
                         passage, corpus[passage.a], corpus[passage.b], index, max_words, stats[pair]))
-                fresh[keys[pair]] = trn_align.pair_to_json(pair_subs, stats[pair])
+                if corpus.cache is not None:
+                    fresh[keys[pair]] = trn_align.pair_to_json(pair_subs, stats[pair])
             substitutions.extend(pair_subs)
         if corpus.cache is not None and fresh:
             corpus.cache.put_many(namespace, fresh)
