@@ -12,6 +12,7 @@ if __name__ != "copydesk":  # pragma: no cover - guards against `import core` fr
 
 from importlib.metadata import PackageNotFoundError, version as _version
 
+from .cache import digest
 from .checks import Check
 from .corpus import Analysis, Corpus
 from .errors import ExitCode, UsageError
@@ -50,6 +51,7 @@ __all__ = [
     "Severity",
     "Span",
     "UsageError",
+    "digest",
     "__version__",
     "hookimpl",
     "hookspec",

@@ -32,6 +32,7 @@ _SCHEMA = "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT 
 
 
 def digest(*parts: str) -> str:
+    """Hex SHA-256 of ``parts`` (separated, so ("ab", "c") and ("a", "bc") differ): for cache keys."""
     h = hashlib.sha256()
     for part in parts:
         h.update(part.encode("utf-8", "surrogatepass"))

@@ -14,7 +14,7 @@ import json
 import statistics
 from collections import defaultdict
 
-from copydesk import Check, Document, Finding, Related, Severity, Span, hookimpl
+from copydesk import Check, Document, Finding, Related, Severity, Span, digest, hookimpl
 from copydesk.plugins.top_lines import cut_ending, fold_line, line_boilerplate, words
 from copydesk.plugins.top_story import (LeadIndex, StoryText, find_foreign_run, foreign_terms, sibling_relative, sibling_support,
                                          story_from_json, story_units_of_text, topic_support)
@@ -139,13 +139,9 @@ class OffTopicPassage(Check):
     def _judgement_keys(self, corpus, judged, siblings_of) -> dict[str, str]:
         """Per document: a digest of the settings, its text and its siblings' texts."""
         settings = json.dumps([self.options, str(self.effective_severity)], sort_keys=True)
-        keys = {}
-        for doc_id, _ in judged:
-            h = hashlib.sha256(settings.encode())
-            for part in (doc_id, corpus[doc_id].sha256, *(f"{s}:{corpus[s].sha256}" for s in siblings_of[doc_id])):
-                h.update(part.encode("utf-8", "surrogatepass") + b"\x1d")
-            keys[doc_id] = h.hexdigest()
-        return keys
+        return {doc_id: digest(settings, doc_id, corpus[doc_id].sha256,
+                               *(f"{s}:{corpus[s].sha256}" for s in siblings_of[doc_id]))
+                for doc_id, _ in judged}
 
     @staticmethod
     def _entrants(corpus, index) -> dict[str, list[str]]:

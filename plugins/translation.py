@@ -10,11 +10,10 @@ translated text (TRN005). Helpers live in the flat modules ``trn_lexicon``,
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import defaultdict
 
-from copydesk import Analysis, Check, Document, Finding, Related, Severity, hookimpl
+from copydesk import Analysis, Check, Document, Finding, Related, Severity, digest, hookimpl
 
 from . import trn_align, trn_lexicon, trn_markers, trn_names
 
@@ -220,12 +219,8 @@ def _cluster_findings(check, corpus, clusters, vocabulary, judge):
     """
     cache = corpus.cache
     settings = json.dumps([check.options, str(check.effective_severity)], sort_keys=True, default=str)
-    keys = []
-    for cluster in clusters:
-        h = hashlib.sha256(settings.encode())
-        for part in (cluster.canonical, *(f"{m}\x1f{corpus[m].sha256}" for m in cluster.members)):
-            h.update(part.encode("utf-8", "surrogatepass") + b"\x1e")
-        keys.append(h.hexdigest())
+    keys = [digest(settings, cluster.canonical, *(f"{m}:{corpus[m].sha256}" for m in cluster.members))
+            for cluster in clusters]
     namespace = corpus.cache_namespace(f"{check.code}-clusters/1", type(check))
     stored = cache.get_many(namespace, keys) if cache is not None else {}
     fresh = {}
@@ -356,11 +351,9 @@ class SpunSubstitution(Check):
         keys = {}
         for pair, found in by_pair.items():
             # the ids too: the entry names the documents (two copies of one text are two pairs)
-            h = hashlib.sha256(f"{max_words}\x1d{pair[0]}\x1d{corpus[pair[0]].sha256}\x1d{pair[1]}\x1d"
-                               f"{corpus[pair[1]].sha256}".encode("utf-8", "surrogatepass"))
-            for p in found:
-                h.update(f"\x1d{p.a}:{p.a_span.start}:{p.a_span.end}:{p.b_span.start}:{p.b_span.end}:{p.verbatim_share}".encode())
-            keys[pair] = h.hexdigest()
+            keys[pair] = digest(str(max_words), pair[0], corpus[pair[0]].sha256, pair[1], corpus[pair[1]].sha256,
+                                *(f"{p.a}:{p.a_span.start}:{p.a_span.end}:{p.b_span.start}:{p.b_span.end}:"
+                                  f"{p.verbatim_share}" for p in found))
         namespace = corpus.cache_namespace("trn002-pairs/1", trn_align.substitutions_in_passage)
         stored = corpus.cache.get_many(namespace, keys.values()) if corpus.cache is not None else {}
         index = trn_align.WordIndex()
