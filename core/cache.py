@@ -26,6 +26,9 @@ from .model import Finding, Related, Severity, Span
 DEFAULT_DIR = ".copydesk_cache"
 #: entries not used for this long are pruned at the end of a run
 MAX_AGE_S = 14 * 24 * 3600
+#: a hit's last-use time is rewritten only when older than this (rewriting every hit made a
+#: warm run write as many rows as it read, for an age that only needs to be known to the day)
+TOUCH_AFTER_S = 24 * 3600
 #: how long a run waits for another run that holds the database before going on without it
 LOCK_TIMEOUT_S = 10
 _SCHEMA = "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL, used REAL NOT NULL)"
@@ -86,20 +89,23 @@ class Cache:
         wanted = {self._key(namespace, k): k for k in keys}
         found: dict[str, Any] = {}
         bad: list[str] = []
+        stale: list[str] = []  # hits whose last use is to be brought forward
         items = list(wanted)
         try:
             for begin in range(0, len(items), 500):
                 batch = items[begin : begin + 500]
                 marks = ",".join("?" * len(batch))
-                for db_key, raw in self._db.execute(f"SELECT key, value FROM entries WHERE key IN ({marks})", batch):
+                for db_key, raw, used in self._db.execute(
+                        f"SELECT key, value, used FROM entries WHERE key IN ({marks})", batch):
                     value = _unseal(raw)
                     if value is _BAD:
                         bad.append(db_key)
                     else:
                         found[wanted[db_key]] = value
-            if found:
-                used = [(self._now, self._key(namespace, k)) for k in found]
-                self._db.executemany("UPDATE entries SET used = ? WHERE key = ?", used)
+                        if used < self._now - TOUCH_AFTER_S:
+                            stale.append(db_key)
+            if stale:
+                self._db.executemany("UPDATE entries SET used = ? WHERE key = ?", [(self._now, k) for k in stale])
             if bad:
                 self._db.executemany("DELETE FROM entries WHERE key = ?", [(k,) for k in bad])
             self._db.commit()

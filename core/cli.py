@@ -173,7 +173,7 @@ def cmd_check(args: argparse.Namespace, extra_plugins: Sequence[Any]) -> int:
     for fmt, output in targets:
         formatter_cls = registry.formats[fmt]
         color = output is None and _use_color(args.color)
-        content = formatter_cls(color=color, options=config.format_options(fmt)).render(report)
+        content = formatter_cls(color=color, options=config.format_options(fmt)).chunks(report)
         if output is None:
             write_stdout(content)
         else:

@@ -176,15 +176,16 @@ class Corpus:
     def _load_generation(self) -> "Generation":
         from .cache import digest
 
-        current = {d.id: d.sha256 for d in self.documents}
+        current = self.digests()
         fresh_id = digest(*(f"{doc_id}:{sha}" for doc_id, sha in current.items()))
         if self.cache is None:
             return Generation(fresh_id, len(current), 0, refit=True)
         stored = self.cache.get_many("generation/1", ["current"]).get("current")
         if isinstance(stored, dict) and isinstance(stored.get("documents"), dict):
             base = stored["documents"]
-            differ = frozenset(doc_id for doc_id, sha in current.items() if base.get(doc_id) != sha)
-            changed = len(differ) + sum(1 for doc_id in base if doc_id not in current)
+            edited, gone = self.changed_since(base)
+            differ = frozenset(doc.id for doc in edited)
+            changed = len(differ) + sum(1 for doc_id, _ in gone if doc_id not in current)
             if changed <= self.refit_after * max(len(current), len(base)):
                 # every document that differed from the base in any run of the generation (an edit
                 # later reverted too): a cached judgement may have seen it in another state
@@ -234,13 +235,10 @@ class Corpus:
         docs = list(self.documents)
         state_key = f"{code_version(func)}:state"
         state = self.cache.get_many(namespace, [state_key]).get(state_key) if self.cache is not None else None
-        counted: dict[str, str] = state["documents"] if state else {}
-        current = {d.id: d.sha256 for d in docs}
-        changed = [d for d in docs if counted.get(d.id) != d.sha256]
-        gone = [(doc_id, sha) for doc_id, sha in counted.items() if current.get(doc_id) != sha]
+        changed, gone = self.changed_since(state["documents"] if state else {})
         counts: Counter = Counter(state["counts"]) if state else Counter()
-        old_items = self._cached_items(features, func, [sha for _, sha in gone]) if gone else {}
-        if state is None or len(old_items) < len({sha for _, sha in gone}):
+        old_items = self.features_of(features, _distinct(func), [sha for _, sha in gone])
+        if state is None or old_items is None:
             changed, gone, counts = docs, [], Counter()  # nothing to start from: count everything
         for _, sha in gone:
             counts.subtract(old_items[sha])
@@ -248,15 +246,38 @@ class Corpus:
             counts.update(items)
         counts = Counter({item: n for item, n in counts.items() if n > 0})
         if self.cache is not None and (changed or gone or state is None):
-            self.cache.put_many(namespace, {state_key: {"documents": current, "counts": dict(counts)}})
+            self.cache.put_many(namespace, {state_key: {"documents": self.digests(), "counts": dict(counts)}})
         return dict(counts)
 
-    def _cached_items(self, namespace: str, func: Callable, shas: list[str]) -> dict[str, list]:
+    def digests(self) -> dict[str, str]:
+        """Document id -> text digest: what an incremental statistic stores to know, next run,
+        what it was computed from (see :meth:`changed_since`)."""
+        return {d.id: d.sha256 for d in self.documents}
+
+    def changed_since(self, counted: Mapping[str, str]) -> tuple[list[Document], list[tuple[str, str]]]:
+        """The difference between the corpus and an earlier state of it (``counted``, as
+        :meth:`digests` gave it): the documents added or edited since, and the (id, old
+        digest) of those edited or deleted since, whose old contribution is to be taken out."""
+        changed = [d for d in self.documents if counted.get(d.id) != d.sha256]
+        gone = [(doc_id, sha) for doc_id, sha in counted.items()
+                if (doc := self._by_id.get(doc_id)) is None or doc.sha256 != sha]
+        return changed, gone
+
+    def features_of(self, namespace: str, func: Callable, shas: Iterable[str]) -> dict[str, Any] | None:
+        """The :meth:`per_document` values of ``func`` stored for texts with these digests
+        (texts that may no longer be in the corpus: an edited document's old version), or
+        None when any of them is no longer in the cache."""
         from .cache import code_version
 
-        version = code_version(_distinct(func))
-        stored = self.cache.get_many(namespace, [f"{version}:{sha}" for sha in set(shas)])
-        return {key.split(":", 1)[1]: value for key, value in stored.items()}
+        wanted = set(shas)
+        if not wanted:
+            return {}
+        if self.cache is None:
+            return None
+        version = code_version(func)
+        stored = self.cache.get_many(namespace, [f"{version}:{sha}" for sha in wanted])
+        found = {key.split(":", 1)[1]: value for key, value in stored.items()}
+        return found if len(found) == len(wanted) else None
 
 
 @dataclass(frozen=True)

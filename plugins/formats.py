@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Iterator
 
 from copydesk import Formatter, hookimpl
 
@@ -77,8 +77,39 @@ class JsonFormat(Formatter):
     description = "the full report as JSON, valid against `copydesk schema report`"
 
     def render(self, report: dict[str, Any]) -> str:
-        # ensure_ascii keeps the file safe to embed and to show in any terminal
-        return json.dumps(report, indent=2, ensure_ascii=True) + "\n"
+        return "".join(self.chunks(report))
+
+    def chunks(self, report: dict[str, Any]) -> Iterator[str]:
+        """The report with its top level indented and each element of a list of
+        records (``findings``, ``suppressed``, ``documents``) on a line of its own.
+
+        Written in pieces: json.dumps of the whole report with an indent builds a
+        list of tens of millions of small strings for a large corpus (about ten
+        times the output's size in memory) in the pure-Python encoder; one compact
+        line per record goes through the C encoder and keeps only one record's text
+        at a time. ensure_ascii keeps the file safe to embed and to show in any terminal.
+        """
+        encode = json.JSONEncoder(ensure_ascii=True).encode  # compact: the C encoder
+        keys = list(report)
+        yield "{"
+        for position, key in enumerate(keys):
+            value = report[key]
+            yield f"\n  {encode(key)}: "
+            if key in _RECORD_LISTS and isinstance(value, list) and value:
+                yield "["
+                last = len(value) - 1
+                for index, record in enumerate(value):
+                    yield f"\n    {encode(record)}{',' if index < last else ''}"
+                yield "\n  ]"
+            else:
+                yield json.dumps(value, indent=2, ensure_ascii=True).replace("\n", "\n  ")
+            if position < len(keys) - 1:
+                yield ","
+        yield "\n}\n"
+
+
+# Lists of records that can run to millions of entries: one line each.
+_RECORD_LISTS = frozenset({"findings", "suppressed", "documents"})
 
 
 @hookimpl

@@ -101,7 +101,9 @@ class OffTopicPassage(Check):
         index = LeadIndex(bags, idf) if o["topic_neighbours"] else None
         judged = [(doc_id, story) for doc_id, story in stories.items()
                   if len(story.units) >= o["min_units"] and story.words >= o["min_words"]]
-        siblings_of = {doc_id: sorted({other for other, _, _ in reuse.linked(doc_id)} & set(bags)) if reuse else []
+        # bags.keys() is a set view: intersecting with it is per sibling (a set(bags) here was
+        # built for every document: quadratic in the corpus)
+        siblings_of = {doc_id: sorted(bags.keys() & {other for other, _, _ in reuse.linked(doc_id)}) if reuse else []
                        for doc_id, _ in judged}
         # a document's findings depend on its text, its siblings' texts, the generation's IDF and
         # its topic neighbours' texts. The entry keeps the neighbours, the lead terms they were

@@ -25,7 +25,7 @@ from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from bisect import bisect_left
 from difflib import SequenceMatcher
-from typing import Iterable
+from typing import Any, Iterable
 
 from copydesk import Document, Span
 
@@ -103,6 +103,28 @@ class Evidence:
         if not holders:
             return 0
         return len(holders) - sum(1 for doc in set(exclude) if doc in holders)
+
+    def to_json(self, wanted: set, pairs: set, words: set, documents: dict[str, str]) -> dict[str, Any]:
+        """The counts with what they count (the wanted items) and the documents counted."""
+        return {
+            "wanted": sorted(map(list, wanted)), "pairs": sorted(map(list, pairs)), "words": sorted(words),
+            "unigrams": {w: self.unigrams[w] for w in sorted(words) if self.unigrams[w]},
+            "bigrams": [[a, b, self.bigrams[(a, b)]] for a, b in sorted(pairs) if self.bigrams[(a, b)]],
+            "total": self.total,
+            "doc_freq": [[list(p), sorted(self.doc_freq[p])] for p in sorted(wanted) if self.doc_freq.get(p)],
+            "documents": documents,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> tuple["Evidence", tuple[set, set, set]]:
+        """The evidence and its (wanted phrases, word pairs, words), as :meth:`to_json` wrote them."""
+        evidence = cls(total=data["total"])
+        evidence.unigrams.update(data["unigrams"])
+        evidence.bigrams.update({(a, b): n for a, b, n in data["bigrams"]})
+        for phrase, holders in data["doc_freq"]:
+            evidence.doc_freq[tuple(phrase)] = set(holders)
+        kept = ({tuple(p) for p in data["wanted"]}, {(a, b) for a, b in data["pairs"]}, set(data["words"]))
+        return evidence, kept
 
     def pmi(self, first: str, second: str) -> float:
         joint = self.bigrams.get((first, second), 0)
@@ -283,11 +305,18 @@ class WordIndex:
 
 
 def gather_evidence(corpus, substitutions: list[Substitution]) -> Evidence:
-    """Document frequencies of the candidate phrases, and the counts their PMI needs (one pass).
+    """Document frequencies of the candidate phrases, and the counts their PMI needs.
 
     Only the word pairs that :func:`_fixed_collocation` may ask about (a swapped word
     with its neighbour) and their words are counted: every bigram of a large corpus
     took gigabytes and all but a few thousand were never read.
+
+    Incremental with a cache: the counts are kept with the wanted items and the
+    digest of every document counted. When this run wants no item the kept counts
+    lack, the documents edited or deleted since have their old words taken out and
+    the edited and added ones counted in (their word keys come from the cache): the
+    same counts as a full pass, for the work of the changed documents. Otherwise
+    every document is counted again.
     """
     wanted: set[tuple[str, ...]] = set()
     pairs: set[tuple[str, str]] = set()
@@ -298,15 +327,34 @@ def gather_evidence(corpus, substitutions: list[Substitution]) -> Evidence:
                 if len(phrase) > len(side.swapped):
                     wanted.add(phrase)
             pairs.update(_collocation_pairs(side))
-    lengths = sorted({len(p) for p in wanted})
-    evidence = Evidence()
     words = {w for pair in pairs for w in pair}
-    documents = list(corpus)
+    namespace = corpus.cache_namespace("trn-evidence/1", word_keys)
+    state = corpus.cache.get_many(namespace, ["state"]).get("state") if corpus.cache is not None else None
+    if state is not None:
+        evidence, kept = Evidence.from_json(state)
+        if wanted <= kept[0] and pairs <= kept[1] and words <= kept[2]:
+            changed, gone = corpus.changed_since(state["documents"])
+            old_keys = corpus.features_of("trn-word-keys/1", word_keys, [sha for _, sha in gone])
+            if old_keys is not None:
+                for doc_id, sha in gone:
+                    _count(evidence, doc_id, old_keys[sha], *kept, sign=-1)
+                _count_documents(corpus, evidence, changed, *kept)
+                if changed or gone:
+                    corpus.cache.put_many(namespace, {"state": evidence.to_json(*kept, corpus.digests())})
+                return evidence
+    evidence = Evidence()
+    _count_documents(corpus, evidence, list(corpus), wanted, pairs, words)
+    if corpus.cache is not None:
+        corpus.cache.put_many(namespace, {"state": evidence.to_json(wanted, pairs, words, corpus.digests())})
+    return evidence
+
+
+def _count_documents(corpus, evidence: "Evidence", documents: list, wanted: set, pairs: set, words: set) -> None:
+    lengths = sorted({len(p) for p in wanted})
     for at in range(0, len(documents), 5000):  # bounded memory: the word keys of 5,000 documents at a time
         chunk = documents[at : at + 5000]
         for doc, keys in zip(chunk, corpus.per_document("trn-word-keys/1", word_keys, chunk)):
-            _count(evidence, doc.id, keys, lengths, wanted, pairs, words)
-    return evidence
+            _count(evidence, doc.id, keys, wanted, pairs, words, lengths)
 
 
 def word_keys(text: str) -> list[str]:
@@ -314,22 +362,25 @@ def word_keys(text: str) -> list[str]:
     return [w.key for w in words_of(text, Document("-", text).tokens)]
 
 
-def _count(evidence: "Evidence", doc_id: str, keys: list[str], lengths: list[int], wanted: set,
-           pairs: set, words: set) -> None:
+def _count(evidence: "Evidence", doc_id: str, keys: list[str], wanted: set, pairs: set, words: set,
+           lengths: list[int] | None = None, sign: int = 1) -> None:
     """Add one document's words to the counts of the wanted words and word pairs, and to the
-    wanted phrases' document sets."""
+    wanted phrases' document sets (``sign=-1``: take an old version of it out)."""
     # counted per document at C speed, then only the wanted entries kept
     unigrams, bigrams = Counter(keys), Counter(zip(keys, keys[1:]))
     for word in unigrams.keys() & words:
-        evidence.unigrams[word] += unigrams[word]
+        evidence.unigrams[word] += sign * unigrams[word]
     for pair in bigrams.keys() & pairs:
-        evidence.bigrams[pair] += bigrams[pair]
-    evidence.total += len(keys)
-    for n in lengths:
+        evidence.bigrams[pair] += sign * bigrams[pair]
+    evidence.total += sign * len(keys)
+    for n in lengths if lengths is not None else sorted({len(p) for p in wanted}):
         for i in range(len(keys) - n + 1):
             gram = tuple(keys[i : i + n])
             if gram in wanted:
-                evidence.doc_freq[gram].add(doc_id)
+                if sign > 0:
+                    evidence.doc_freq[gram].add(doc_id)
+                else:
+                    evidence.doc_freq[gram].discard(doc_id)
 
 
 def _collocation_pairs(side: Side) -> list[tuple[str, str]]:

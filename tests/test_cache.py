@@ -202,3 +202,28 @@ def test_a_cache_another_run_holds_locked_is_neither_waited_for_long_nor_deleted
         holder.close()
     assert again.get_many("ns", ["a"]) == {"a": [1, 2]}
     again.close()
+
+
+def test_hits_keep_entries_alive_and_unused_entries_are_pruned(tmp_path):
+    """A hit brings an entry's last use forward (at most once a day, so a warm run does not
+    write a row per read); entries unused for MAX_AGE_S are pruned when the cache closes."""
+    import sqlite3
+    import time
+
+    from copydesk import cache as cache_module
+    from copydesk.cache import Cache
+
+    cache = Cache(tmp_path, "t")
+    cache.put_many("ns", {"old": 1, "kept": 2, "recent": 3})
+    cache.close()
+    db = sqlite3.connect(tmp_path / "cache.sqlite")
+    long_ago = time.time() - cache_module.MAX_AGE_S - 10
+    db.execute("UPDATE entries SET used = ?", (long_ago,))
+    db.commit()
+    db.close()
+    cache = Cache(tmp_path, "t")
+    assert cache.get_many("ns", ["kept"]) == {"kept": 2}
+    cache.close()
+    cache = Cache(tmp_path, "t")
+    assert cache.get_many("ns", ["old", "kept", "recent"]) == {"kept": 2}
+    cache.close()

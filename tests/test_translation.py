@@ -281,3 +281,40 @@ def test_pair_swaps_from_the_cache_name_their_own_documents(tmp_path):
     assert any("zz-copy.txt" in related for *_, related in fresh)
     assert run(Cache(tmp_path / "c", "t")) == fresh
     assert run(Cache(tmp_path / "c", "t")) == fresh  # every pair from the cache
+
+
+def test_phrase_evidence_kept_across_runs_equals_counting_afresh(tmp_path):
+    """TRN002's corpus counts (phrase document frequencies, PMI counts) are updated with the
+    documents edited, deleted and added since the last run: the same counts as a full pass."""
+    from pathlib import Path
+
+    from copydesk import Corpus
+    from copydesk.cache import Cache
+    from copydesk.manager import collect_registry, make_plugin_manager
+    from copydesk.plugins import trn_align
+    from copydesk.plugins.translation import SpunSubstitution
+
+    registry = collect_registry(make_plugin_manager(autoload=False))
+    seeds = sorted((Path(__file__).resolve().parents[1] / "seeds").glob("*.txt"))
+    documents = [Document(p.name, p.read_text(encoding="utf-8")) for p in seeds]
+    corpus = Corpus(documents, registry.analyses)
+    substitutions, _ = SpunSubstitution({})._substitutions(corpus, corpus.analysis("reuse").passages)
+    assert substitutions
+    phrase = next(side.phrase(True, True) for sub in substitutions for side in (sub.a, sub.b)
+                  if len(side.phrase(True, True)) > len(side.swapped))
+    words = [w.surface for w in trn_align.words_of(documents[0].text, documents[0].tokens)][:60]
+    edited = [Document(documents[0].id, documents[0].text + "\nIn other words, " + " ".join(phrase) + ".\n"),
+              *documents[2:], Document("zz-new.txt", " ".join(words) + "\n")]  # documents[1] deleted
+
+    def counts(docs, cache):
+        evidence = trn_align.gather_evidence(Corpus(docs, registry.analyses, cache=cache), substitutions)
+        if cache is not None:
+            cache.close()
+        return ({p: sorted(h) for p, h in evidence.doc_freq.items() if h}, +evidence.unigrams,
+                +evidence.bigrams, evidence.total)
+
+    assert counts(documents, Cache(tmp_path / "c", "t")) == counts(documents, None)
+    warm = counts(edited, Cache(tmp_path / "c", "t"))
+    assert warm == counts(edited, None)
+    assert documents[0].id in dict(warm[0]).get(phrase, [])
+    assert counts(edited, Cache(tmp_path / "c", "t")) == warm  # nothing changed: read as kept
