@@ -9,6 +9,7 @@ the cost is linear in the length of the document.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -117,6 +118,9 @@ def _strip_possessive(text: str) -> tuple[str, bool]:
     return text, False
 
 
+_FRESH_START = re.compile(r"[:—•\n|\\]")
+
+
 @lru_cache(maxsize=16)
 def view_of(document: Document) -> DocView:
     """The word view of ``document`` (cached: the four checks share it)."""
@@ -134,10 +138,9 @@ def view_of(document: Document) -> DocView:
         quoted = q < len(quotes) and quotes[q][0] <= token.start < quotes[q][1]
         stripped, possessive = _strip_possessive(token.text)
         initial = not sentence_words[sentence] if sentences else not words
-        if not initial:
+        if not initial and words:
             # the first word after a heading colon, a dash or a bullet starts afresh
-            gap = text[words[-1].end : token.start] if words else ""
-            initial = any(mark in gap for mark in (":", "—", "•", "\n", "|", "\\"))
+            initial = _FRESH_START.search(text, words[-1].end, token.start) is not None
         word = Word(len(words), token.start, token.end, stripped, stripped.lower(), sentence, quoted, possessive, initial)
         words.append(word)
         if sentences:
@@ -191,9 +194,16 @@ def _inverted(view: DocView, unquoted: list[Word], position: int) -> bool:
     return any(mark in gap for mark in ",”\"’'—–:")
 
 
+# The prepositional cues by their first word: most words start none of them, and trying
+# each phrase at every word was the larger part of ATT001's time.
+_PREPOSITIONAL_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
+for _phrase in lex.PREPOSITIONAL_CUES:
+    _PREPOSITIONAL_BY_FIRST.setdefault(_phrase[0], []).append(_phrase)
+
+
 def _cue_at(view: DocView, unquoted: list[Word], position: int, sentence: int) -> Cue | None:
     word = unquoted[position]
-    for phrase in lex.PREPOSITIONAL_CUES:
+    for phrase in _PREPOSITIONAL_BY_FIRST.get(word.lower, ()):
         if _matches_phrase(unquoted, position, phrase):
             last = position + len(phrase) - 1
             for k in range(last + 1, min(len(unquoted), last + 1 + SPEAKER_AFTER_PREPOSITION)):

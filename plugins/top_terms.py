@@ -105,6 +105,9 @@ class IdfModel:
 
     documents: int = 0
     df: Counter = field(default_factory=Counter)
+    # each term's weight once computed (a fitted model does not change; a warm run weighs
+    # every document's terms with it)
+    _weights: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def fit(cls, bags: Iterable[Mapping[str, float]]) -> "IdfModel":
@@ -115,7 +118,10 @@ class IdfModel:
         return model
 
     def idf(self, term: str) -> float:
-        return math.log((1 + self.documents) / (1 + self.df.get(term, 0))) + 1.0
+        weight = self._weights.get(term)
+        if weight is None:
+            weight = self._weights[term] = math.log((1 + self.documents) / (1 + self.df.get(term, 0))) + 1.0
+        return weight
 
     def to_json(self) -> dict:
         return {"documents": self.documents, "df": dict(self.df)}
@@ -126,7 +132,8 @@ class IdfModel:
 
     def vector(self, counts: Mapping[str, float]) -> dict[str, float]:
         """The unit-length TF-IDF vector (sublinear term frequency) of a bag of terms."""
-        vector = {t: (1.0 + math.log(tf)) * self.idf(t) if tf >= 1 else tf * self.idf(t) for t, tf in counts.items()}
+        idf = self.idf
+        vector = {t: (1.0 + math.log(tf)) * idf(t) if tf >= 1 else tf * idf(t) for t, tf in counts.items()}
         return normalize(vector)
 
 

@@ -99,6 +99,10 @@ _DENSE = {"Chinese", "Japanese kana", "Hangul", "Thai"}
 _RUN_BREAKERS = "\n()[]（）"
 
 
+# Any character past the Latin blocks that script_of reads as Latin (below U+0370).
+_BEYOND_LATIN = re.compile("[^\x00-\u036f]")
+
+
 def script_of(char: str) -> str:
     """``Latin``, another script's name, or ``""`` for non-letters."""
     if not char.isalpha():
@@ -128,6 +132,8 @@ def _in_brackets(text: str, start: int, end: int) -> bool:
 
 def find_foreign_script(text: str, min_letters: int = 4) -> Iterator[Marker]:
     """Runs of non-Latin letters in a mostly Latin text, outside bracketed glosses."""
+    if _BEYOND_LATIN.search(text) is None:
+        return  # every letter is Latin: nothing to find (most texts; saves a look at every character)
     letters = [script_of(c) for c in text]
     latin = sum(1 for s in letters if s == "Latin")
     foreign = sum(1 for s in letters if s and s != "Latin")
