@@ -143,7 +143,7 @@ class Corpus:
 
         docs = list(self.documents) if documents is None else list(documents)
         version = code_version(func)
-        keys = [f"{version}:{d.sha256}" for d in docs]
+        keys = [_feature_key(version, d.sha256) for d in docs]
         stored = self.cache.get_many(namespace, set(keys)) if self.cache is not None else {}
         todo: dict[str, str] = {}  # key -> text, each distinct text once
         for key, doc in zip(keys, docs):
@@ -275,7 +275,7 @@ class Corpus:
         if self.cache is None:
             return None
         version = code_version(func)
-        stored = self.cache.get_many(namespace, [f"{version}:{sha}" for sha in wanted])
+        stored = self.cache.get_many(namespace, [_feature_key(version, sha) for sha in wanted])
         found = {key.split(":", 1)[1]: value for key, value in stored.items()}
         return found if len(found) == len(wanted) else None
 
@@ -294,6 +294,11 @@ class Generation:
     #: documents of the corpus whose text differed from the generation's start in this run
     #: or an earlier run of the generation
     touched_ids: frozenset = frozenset()
+
+
+def _feature_key(version: str, sha: str) -> str:
+    """The cache key of a :meth:`Corpus.per_document` value: the function's code digest and the text's."""
+    return f"{version}:{sha}"
 
 
 class _distinct:

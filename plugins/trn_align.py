@@ -336,8 +336,9 @@ def gather_evidence(corpus, substitutions: list[Substitution]) -> Evidence:
             changed, gone = corpus.changed_since(state["documents"])
             old_keys = corpus.features_of("trn-word-keys/1", word_keys, [sha for _, sha in gone])
             if old_keys is not None:
+                lengths = sorted({len(p) for p in kept[0]})
                 for doc_id, sha in gone:
-                    _count(evidence, doc_id, old_keys[sha], *kept, sign=-1)
+                    _count(evidence, doc_id, old_keys[sha], *kept, lengths, sign=-1)
                 _count_documents(corpus, evidence, changed, *kept)
                 if changed or gone:
                     corpus.cache.put_many(namespace, {"state": evidence.to_json(*kept, corpus.digests())})
