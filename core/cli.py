@@ -150,6 +150,7 @@ def _split(values: list[str] | None) -> list[str] | None:
 
 def cmd_check(args: argparse.Namespace, extra_plugins: Sequence[Any]) -> int:
     from .pipeline import prepare, run
+    from .collector import collector_paused
     from .selection import selector_problem
 
     if args.jobs is not None and args.jobs < 0:
@@ -170,14 +171,15 @@ def cmd_check(args: argparse.Namespace, extra_plugins: Sequence[Any]) -> int:
             progress.close()
     report = outcome.report
 
-    for fmt, output in targets:
-        formatter_cls = registry.formats[fmt]
-        color = output is None and _use_color(args.color)
-        content = formatter_cls(color=color, options=config.format_options(fmt)).chunks(report)
-        if output is None:
-            write_stdout(content)
-        else:
-            write_atomically(output, content)
+    with collector_paused():
+        for fmt, output in targets:
+            formatter_cls = registry.formats[fmt]
+            color = output is None and _use_color(args.color)
+            content = formatter_cls(color=color, options=config.format_options(fmt)).chunks(report)
+            if output is None:
+                write_stdout(content)
+            else:
+                write_atomically(output, content)
     if args.statistics:
         for code, count in sorted(report["summary"]["by_code"].items(), key=lambda kv: (-kv[1], kv[0])):
             print(f"{count:>5}  {code}  {registry.checks[code].name if code in registry.checks else ''}")

@@ -7,6 +7,7 @@ Unicode code points into the document text as read, half-open ``[start, end)``.
 from __future__ import annotations
 
 import enum
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Mapping
@@ -125,21 +126,26 @@ class Document:
 
     def line_col(self, offset: int) -> tuple[int, int]:
         """1-based line and column (in code points) of a character offset."""
-        from bisect import bisect_right
-
         starts = self._line_starts
         index = bisect_right(starts, offset) - 1
         return index + 1, offset - starts[index] + 1
 
     def excerpt(self, span: Span | None, width: int = 160) -> str:
         """The spanned text, shortened in the middle when longer than ``width``."""
-        if span is None:
-            text = self.text[:width]
-        else:
-            text = self.text[span.start : span.end]
+        start, end = (0, width) if span is None else (span.start, span.end)
+        half = width // 2 - 2
+        if end - start > 4 * width:
+            # a long span (a reused passage runs to thousands of characters): only its two
+            # ends are shown, so only they are cut out and normalised. Exact: a word cut at
+            # the inner edge of either end lies beyond the ``half`` characters kept, and the
+            # head alone already exceeds ``width`` once normalised
+            head = " ".join(self.text[start : start + 2 * width].split())
+            tail = " ".join(self.text[end - 2 * width : end].split())
+            if len(head) > width and len(tail) > width:
+                return head[:half] + " … " + tail[-half:]
+        text = self.text[start:end]
         text = " ".join(text.split())
         if len(text) > width:
-            half = width // 2 - 2
             text = text[:half] + " … " + text[-half:]
         return text
 

@@ -19,6 +19,7 @@ from .errors import CheckCrash, PluginError, UsageError
 from .loading import load_corpus
 from .manager import Registry, collect_registry, make_plugin_manager
 from .model import Document, Finding, LoadProblem, Related
+from .collector import collector_paused
 from .report import build_report, fails, fingerprints, validate_report
 from .runner import Session, default_jobs, make_mapper
 from .selection import enabled_checks, ignored_by_file, matches_any
@@ -136,40 +137,41 @@ def run(config: Config, *, jobs: int | None = None, extra_plugins: Sequence[Any]
         if cache is not None:
             cache.close()
     findings.extend(problem_findings(problems, checks))
-    # fingerprints over every finding, kept or suppressed, so that suppressing one
-    # never renumbers another; suppression hooks (baselines) read them
-    ordered = sorted(findings, key=Finding.sort_key)
-    session.fingerprints = dict(zip(map(id, ordered), fingerprints(ordered, session.corpus)))
-    kept, suppressed = suppress(session, findings)
+    with collector_paused():  # the report: millions of small acyclic dicts (see collector.py)
+        # fingerprints over every finding, kept or suppressed, so that suppressing one
+        # never renumbers another; suppression hooks (baselines) read them
+        ordered = sorted(findings, key=Finding.sort_key)
+        session.fingerprints = dict(zip(map(id, ordered), fingerprints(ordered, session.corpus)))
+        kept, suppressed = suppress(session, ordered)  # in report order: the report's sort finds them sorted
 
-    check_rows = [
-        {"code": c.code, "name": c.name, "category": c.category, "severity": str(c.effective_severity),
-         "plugin": c.plugin, "summary": c.summary(), "description": c.description(), "duration_s": round(session.check_seconds.get(c.code, 0.0), 4)}
-        for c in sorted(checks, key=lambda c: c.code)
-    ]
-    analysis_rows = [
-        {"name": name, "plugin": registry.analyses[name].plugin, "duration_s": round(seconds, 4)}
-        for name, seconds in sorted(session.corpus.analysis_seconds.items())
-    ]
-    report = build_report(
-        version=__version__, started_at=started, duration_s=time.perf_counter() - clock, jobs=jobs,
-        config_path=config.path, config_sha256=config.sha256, corpus=session.corpus,
-        paths=list(settings.paths), checks=check_rows, analyses=analysis_rows,
-        findings=kept, suppressed=suppressed, fail_on=config.fail_on, prints=session.fingerprints,
-    )
-    report["run"]["cache"] = {"enabled": cache is not None, "hits": cache.hits if cache else 0,
-                              "misses": cache.misses if cache else 0}
-    generation = session.corpus.used_generation
-    if cache is not None and generation is not None:
-        report["run"]["cache"]["statistics"] = {
-            "fitted_documents": generation.fitted_documents, "changed_documents": generation.changed_documents,
-            "refit": generation.refit, "refit_after": config.refit_after,
-        }
-    pm.hook.copydesk_modify_report(session=session, report=report)
-    problems_in_report = validate_report(report)
-    if problems_in_report:
-        raise CheckCrash("the report does not match its schema (a plugin bug?): " + "; ".join(problems_in_report[:5]))
-    return RunOutcome(report, session, fails(report["findings"], config.fail_on))
+        check_rows = [
+            {"code": c.code, "name": c.name, "category": c.category, "severity": str(c.effective_severity),
+             "plugin": c.plugin, "summary": c.summary(), "description": c.description(), "duration_s": round(session.check_seconds.get(c.code, 0.0), 4)}
+            for c in sorted(checks, key=lambda c: c.code)
+        ]
+        analysis_rows = [
+            {"name": name, "plugin": registry.analyses[name].plugin, "duration_s": round(seconds, 4)}
+            for name, seconds in sorted(session.corpus.analysis_seconds.items())
+        ]
+        report = build_report(
+            version=__version__, started_at=started, duration_s=time.perf_counter() - clock, jobs=jobs,
+            config_path=config.path, config_sha256=config.sha256, corpus=session.corpus,
+            paths=list(settings.paths), checks=check_rows, analyses=analysis_rows,
+            findings=kept, suppressed=suppressed, fail_on=config.fail_on, prints=session.fingerprints,
+        )
+        report["run"]["cache"] = {"enabled": cache is not None, "hits": cache.hits if cache else 0,
+                                  "misses": cache.misses if cache else 0}
+        generation = session.corpus.used_generation
+        if cache is not None and generation is not None:
+            report["run"]["cache"]["statistics"] = {
+                "fitted_documents": generation.fitted_documents, "changed_documents": generation.changed_documents,
+                "refit": generation.refit, "refit_after": config.refit_after,
+            }
+        pm.hook.copydesk_modify_report(session=session, report=report)
+        problems_in_report = validate_report(report)
+        if problems_in_report:
+            raise CheckCrash("the report does not match its schema (a plugin bug?): " + "; ".join(problems_in_report[:5]))
+        return RunOutcome(report, session, fails(report["findings"], config.fail_on))
 
 
 def suppress(session: Session, findings: list[Finding]) -> tuple[list[Finding], list[tuple[Finding, str]]]:

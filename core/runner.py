@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from .checks import Check
+from .collector import collector_paused
 from .corpus import Corpus
 from .errors import CheckCrash
 from .hookspecs import hookimpl
@@ -227,7 +228,8 @@ def run_corpus_checks(session: Session, checks: Sequence[Check]) -> list[Finding
             session.progress(f"corpus check {check.code}", index, len(corpus_checks))
         started = time.perf_counter()
         try:
-            findings.extend(check.check_corpus(corpus))
+            with collector_paused(collect_young_after=True):  # see collector.py
+                findings.extend(check.check_corpus(corpus))
         except CheckCrash:
             raise
         except Exception as exc:  # noqa: BLE001
