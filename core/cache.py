@@ -31,6 +31,8 @@ MAX_AGE_S = 14 * 24 * 3600
 TOUCH_AFTER_S = 24 * 3600
 #: how long a run waits for another run that holds the database before going on without it
 LOCK_TIMEOUT_S = 10
+#: how much of the database file reads may map into memory (SQLite caps it at its build's limit)
+MMAP_BYTES = 1 << 34
 _SCHEMA = "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL, used REAL NOT NULL)"
 
 
@@ -64,6 +66,9 @@ class Cache:
         db = None
         try:
             db = sqlite3.connect(self._path, timeout=LOCK_TIMEOUT_S)
+            # reads through a memory map: a warm run looks up a million and a half entries, at
+            # random places of a file of a gigabyte or more (200k lookups: 1.8 s -> 1.1 s)
+            db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
             db.execute(_SCHEMA)
             db.execute("SELECT count(*) FROM entries LIMIT 1").fetchone()
             return db

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from array import array
 from collections import Counter, defaultdict
 from typing import Iterable, Iterator, Sequence
@@ -97,10 +98,13 @@ class StoryIndex:
         self.vectors: list[tuple[array, array]] = []
         self.postings: dict[int, list[int]] = defaultdict(list)
         self.top: list[array] = []  # each document's indexed terms
+        # each term's IDF (names and numbers weighted up) once, not once per document it is in; the
+        # same products as (1 + log tf) * idf * boost, since scaling by a power of two is exact
+        idf = [(math.log((1 + n) / (1 + d)) + 1.0) * (NAME_WEIGHT if b else 1.0) for d, b in zip(df, boosted)]
+        log_tf = [0.0] + [1.0 + math.log(tf) for tf in range(1, 64)]
         for index, (numbers, tfs) in enumerate(counted):
             weights = array("f", (
-                (1.0 + math.log(tf)) * (math.log((1 + n) / (1 + df[t])) + 1.0) * (NAME_WEIGHT if boosted[t] else 1.0)
-                for t, tf in zip(numbers, tfs)
+                (log_tf[tf] if tf < 64 else 1.0 + math.log(tf)) * idf[t] for t, tf in zip(numbers, tfs)
             ))
             norm = math.sqrt(sum(w * w for w in weights)) or 1.0
             # only the terms that can count towards a similarity are kept
@@ -128,7 +132,8 @@ class StoryIndex:
             for t in best:
                 holders = postings[t]
                 if len(holders) <= limit:
-                    shared.update(j for j in holders if j > i)
+                    # postings ascend: the partners after i are a slice, counted at C speed
+                    shared.update(holders[bisect_right(holders, i):])
             for j in sorted(j for j, count in shared.items() if count >= min_shared):
                 yield i, j
 

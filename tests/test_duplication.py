@@ -313,3 +313,34 @@ def test_pair_alignments_come_from_the_cache_unless_a_text_changed(tmp_path):
     assert any(seeds[1].id in (p[0], p[2]) for p in warm[0])
     assert warm == reuse(edited, None)
     assert reuse(seeds, Cache(tmp_path / "cache", "test")) == cold
+
+
+def test_near_duplicate_similarities_come_from_the_cache_unless_a_text_changed(tmp_path, monkeypatch):
+    """DUP002 measures a member against its canonical document once per pair of texts: a warm run
+    shingles only the pairs with an edited text, and reports what an uncached run reports."""
+    from copydesk.cache import Cache
+    from copydesk.plugins import duplication
+
+    rng = random.Random(7)
+    base = article(rng, 400)
+    documents = [Document("a.txt", base)] + [Document(f"{name}.txt", edited(rng, base, 0.05)) for name in "bcd"]
+    shingled = []
+    real = duplication._shingle_set
+    monkeypatch.setattr(duplication, "_shingle_set", lambda text, size: shingled.append(text) or real(text, size))
+    registry = collect_registry(make_plugin_manager(autoload=False))
+
+    def findings(docs, cache):
+        corpus = Corpus(docs, registry.analyses, cache=cache)
+        return sorted((f.document, f.message, tuple(sorted(f.data.items()))) for f in NearDuplicate().check_corpus(corpus))
+
+    cold = findings(documents, Cache(tmp_path / "cache", "test"))
+    assert len(cold) == 3 and shingled
+    shingled.clear()
+    assert findings(documents, Cache(tmp_path / "cache", "test")) == cold
+    assert shingled == [], "nothing changed: no document shingled again"
+    # a member (not the canonical document, the longest) edited: only its pair is measured again
+    changed = [Document("b.txt", d.text[:-40] + ".") if d.id == "b.txt" else d for d in documents]
+    warm = findings(changed, Cache(tmp_path / "cache", "test"))
+    canonical = max(changed, key=lambda d: len(d.text))
+    assert canonical.id != "b.txt" and sorted(shingled) == sorted([canonical.text, changed[1].text])
+    assert warm == findings(changed, None) and warm != cold
