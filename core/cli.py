@@ -149,8 +149,8 @@ def _split(values: list[str] | None) -> list[str] | None:
 
 
 def cmd_check(args: argparse.Namespace, extra_plugins: Sequence[Any]) -> int:
-    from .pipeline import prepare, run
     from .collector import collector_paused
+    from .pipeline import prepare, run
     from .selection import selector_problem
 
     if args.jobs is not None and args.jobs < 0:

@@ -13,13 +13,13 @@ from typing import Any, Sequence
 from . import __version__
 from .cache import Cache
 from .checks import Check
+from .collector import collector_paused
 from .config import Config, validate_against_registry
 from .corpus import Corpus
 from .errors import CheckCrash, PluginError, UsageError
 from .loading import load_corpus
 from .manager import Registry, collect_registry, make_plugin_manager
 from .model import Document, Finding, LoadProblem, Related
-from .collector import collector_paused
 from .report import build_report, fails, fingerprints, validate_report
 from .runner import Session, default_jobs, make_mapper
 from .selection import enabled_checks, ignored_by_file, matches_any

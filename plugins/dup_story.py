@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import math
 import re
-from bisect import bisect_right
 from array import array
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from typing import Iterable, Iterator, Sequence
 
