@@ -8,7 +8,7 @@ gives, on any text.
 import re
 import unicodedata
 
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from copydesk import Document, Span
@@ -59,3 +59,69 @@ def test_data_values_become_json_values():
             "d": Severity.ERROR, "e": Odd()}
     assert _jsonable(data) == {"a": 1.234568, "b": [1, True, None, "x", [2.0, {"3": {"start": 1, "end": 2}}]],
                                "4": {"c": ["y"]}, "d": Severity.ERROR, "e": "odd"}
+
+
+# --------------------------------------------------- the validator's compiled form of the schema
+
+import copy  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from copydesk.report import _fast_validator, compiled_form, report_schema  # noqa: E402
+
+JUNK = st.sampled_from([None, -1, 0, 1.5, True, "", "x", [], {}, [1, 2], {"start": 0}, "0123456789abcdef"])
+SPAN_KEYS = ["start", "end", "line", "column", "end_line", "end_column"]
+
+
+@pytest.fixture(scope="module")
+def seeds_report(tmp_path_factory):
+    from copydesk.testing import Project
+
+    project = Project(tmp_path_factory.mktemp("seeds"))
+    seeds = Path(__file__).resolve().parents[1] / "seeds"
+    result = project.run("check", str(seeds), "--format", "json", "--output", "r.json", "--no-cache", "--jobs", "1")
+    assert result.report is not None and len(result.report["findings"]) > 20, result
+    return result.report
+
+
+def test_compiled_form_has_no_references_and_no_any_of():
+    text = repr(compiled_form(report_schema()))
+    assert "'$ref'" not in text and "'anyOf'" not in text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_compiled_form_gives_every_report_the_verdict_of_the_schema(seeds_report, data):
+    """Real findings, one value or key broken at a time: the compiled form accepts exactly
+    what the schema as written accepts."""
+    from jsonschema import Draft202012Validator
+
+    finding = copy.deepcopy(data.draw(st.sampled_from(seeds_report["findings"])))
+    if data.draw(st.booleans()):  # a span or a related document's span: where the rewrite is
+        spans = [finding] + [item for item in finding["related"] if isinstance(item, dict)]
+        holder = data.draw(st.sampled_from(spans))
+        if holder["span"] is None or data.draw(st.booleans()):
+            holder["span"] = data.draw(JUNK | st.fixed_dictionaries({k: st.integers(-1, 3) for k in SPAN_KEYS}))
+        else:
+            key = data.draw(st.sampled_from(SPAN_KEYS))
+            if data.draw(st.booleans()):
+                del holder["span"][key]
+            else:
+                holder["span"][key] = data.draw(JUNK)
+    else:
+        key = data.draw(st.sampled_from(sorted(finding)))
+        if data.draw(st.booleans()):
+            del finding[key]
+        else:
+            finding[key] = data.draw(JUNK)
+    report = dict(seeds_report, findings=[finding])
+    expected = Draft202012Validator(report_schema()).is_valid(report)
+    event(f"schema says valid: {expected}")
+    assert Draft202012Validator(compiled_form(report_schema())).is_valid(report) == expected
+    try:
+        _fast_validator()(report)
+        compiled_verdict = True
+    except Exception:  # noqa: BLE001 - JsonSchemaValueException
+        compiled_verdict = False
+    assert compiled_verdict == expected
