@@ -227,3 +227,14 @@ def test_hits_keep_entries_alive_and_unused_entries_are_pruned(tmp_path):
     cache = Cache(tmp_path, "t")
     assert cache.get_many("ns", ["old", "kept", "recent"]) == {"kept": 2}
     cache.close()
+
+
+def test_keys_of_a_batch_are_the_digests_of_single_keys(tmp_path):
+    """get_many and put_many hash a namespace's prefix once: the database keys must not change."""
+    from copydesk.cache import Cache, digest
+
+    cache = Cache(tmp_path, "9.9.9")
+    keys = ["plain", "", "ünïcode ✓", "lone surrogate \udc80", "separator \x1f inside", "x" * 300]
+    assert cache._keys("ns/1", keys) == {digest("9.9.9", "ns/1", key): key for key in keys}
+    cache.put_many("ns/1", {key: [number] for number, key in enumerate(keys)})
+    assert cache.get_many("ns/1", keys) == {key: [number] for number, key in enumerate(keys)}
