@@ -10,6 +10,13 @@ freed nothing that reference counting does not free.
 So the runner pauses the collector while a corpus check runs and collects the
 young objects once it returns (cycles the check left behind are freed then), and
 the report is built, checked and written with it paused.
+
+Within one run (:func:`run_scope`), the objects that survive that collection are
+also set aside (``gc.freeze``): they are the run's long-lived data, and the
+collections that still happen (between checks, while the runner merges results)
+no longer walk them again. They are given back to the collector when the run
+ends (``gc.unfreeze``), so a cycle among them that dies later is still freed.
+A caller that froze objects itself keeps its own freeze: no setting aside then.
 """
 
 from __future__ import annotations
@@ -17,6 +24,32 @@ from __future__ import annotations
 import gc
 from contextlib import contextmanager
 from typing import Iterator
+
+
+_setting_aside = False
+
+
+@contextmanager
+def run_scope() -> Iterator[None]:
+    """One run: :func:`set_aside_survivors` freezes inside it; everything is unfrozen at its end."""
+    global _setting_aside
+    if _setting_aside or gc.get_freeze_count():  # nested, or the caller's own freeze: leave it be
+        yield
+        return
+    _setting_aside = True
+    try:
+        yield
+    finally:
+        _setting_aside = False
+        gc.unfreeze()
+
+
+def set_aside_survivors() -> None:
+    """Collect the young objects (freeing their cycles); inside :func:`run_scope`, move the
+    survivors out of later collections' sight until the run ends."""
+    gc.collect(1)
+    if _setting_aside:
+        gc.freeze()
 
 
 @contextmanager
@@ -33,6 +66,6 @@ def collector_paused(collect_young_after: bool = False) -> Iterator[None]:
         yield
     finally:
         if collect_young_after:
-            gc.collect(1)
+            set_aside_survivors()
         if enabled:
             gc.enable()

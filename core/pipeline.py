@@ -13,7 +13,7 @@ from typing import Any, Sequence
 from . import __version__
 from .cache import Cache
 from .checks import Check
-from .collector import collector_paused
+from .collector import collector_paused, run_scope
 from .config import Config, validate_against_registry
 from .corpus import Corpus
 from .errors import CheckCrash, PluginError, UsageError
@@ -106,6 +106,12 @@ def problem_findings(problems: Sequence[LoadProblem], checks: Sequence[Check]) -
 
 def run(config: Config, *, jobs: int | None = None, extra_plugins: Sequence[Any] = (),
         pm: Any = None, registry: Registry | None = None, progress: Any = None) -> RunOutcome:
+    with run_scope():  # the run's long-lived objects are set aside from collections (see collector.py)
+        return _run(config, jobs=jobs, extra_plugins=extra_plugins, pm=pm, registry=registry, progress=progress)
+
+
+def _run(config: Config, *, jobs: int | None, extra_plugins: Sequence[Any], pm: Any, registry: Registry | None,
+         progress: Any) -> RunOutcome:
     started = time.time()
     clock = time.perf_counter()
     if pm is None or registry is None:

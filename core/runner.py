@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from .checks import Check
-from .collector import collector_paused
+from .collector import collector_paused, set_aside_survivors
 from .corpus import Corpus
 from .errors import CheckCrash
 from .hookspecs import hookimpl
@@ -248,6 +248,7 @@ def run_corpus_checks(session: Session, checks: Sequence[Check]) -> list[Finding
     findings: list[Finding] = []
     for document in corpus.documents:  # views the per-document checks left (run in this process)
         document.forget_views()
+    set_aside_survivors()  # the documents and their findings live to the end of the run
     for index, check in enumerate(sorted(corpus_checks, key=lambda c: c.code)):
         if session.progress:
             session.progress(f"corpus check {check.code}", index, len(corpus_checks))
