@@ -133,16 +133,13 @@ def _run(config: Config, *, jobs: int | None, extra_plugins: Sequence[Any], pm: 
                       progress=progress)
     pm.hook.copydesk_modify_documents(session=session, documents=documents)
     cache = Cache(config.cache_dir, __version__) if config.cache_dir else None
-    mapper = make_mapper(jobs)
-    session.corpus = Corpus(documents, registry.analyses, config.analysis_options(), mapper, cache,
+    session.corpus = Corpus(documents, registry.analyses, config.analysis_options(), make_mapper(jobs), cache,
                             refit_after=config.refit_after)
     pm.hook.copydesk_session_start(session=session)
 
     try:
         findings = list(pm.hook.copydesk_run_checks(session=session) or [])
     finally:
-        if mapper is not None:
-            mapper.close()  # the workers are not needed for the report
         if cache is not None:
             cache.close()
     findings.extend(problem_findings(problems, checks))

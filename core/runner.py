@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
@@ -95,48 +94,24 @@ def run_document_work(item: tuple[Sequence[Check], Document]) -> tuple[list[Find
 MIN_PARALLEL_ITEMS = 64
 
 
-class ProcessMapper:
-    """A parallel ``map`` over ``jobs`` worker processes, started at first use and kept for the run.
-
-    One pool for the whole run, not one per call: a run maps a dozen times (per-document
-    checks, then each analysis's features, verification and alignment blocks), and by the
-    later calls the main process holds gigabytes, which each new pool had to fork (page
-    tables copied, every page the parent wrote afterwards copied again: about 3% of a warm
-    100k run). Workers forked at the first call are small, and keep the tables their
-    plugins load. Call :meth:`close` when the run's checks are done.
-    """
-
-    def __init__(self, jobs: int):
-        self.jobs = jobs
-        self._pool: ProcessPoolExecutor | None = None
-
-    def __call__(self, func: Callable, items: Sequence) -> list:
-        if len(items) < max(2 * self.jobs, MIN_PARALLEL_ITEMS):
-            return [func(item) for item in items]
-        chunksize = max(1, len(items) // (self.jobs * 8))
-        if self._pool is None:
-            from .manager import LOCAL_PLUGIN_FILES, import_local_plugin_files
-
-            # workers started by spawn/forkserver import the local plugin files first, so that
-            # their checks unpickle there (a forked worker has them already)
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=import_local_plugin_files,
-                                             initargs=(dict(LOCAL_PLUGIN_FILES),))
-        try:
-            return list(self._pool.map(func, items, chunksize=chunksize))
-        except BrokenProcessPool:
-            self.close()  # a worker died (killed, out of memory): the next call starts a new pool
-            raise
-
-    def close(self) -> None:
-        """Stop the workers (the next call starts new ones)."""
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
-
-
-def make_mapper(jobs: int) -> ProcessMapper | None:
+def make_mapper(jobs: int) -> "Callable[[Callable, Sequence], list] | None":
     """A parallel ``map`` over ``jobs`` processes, or None to run in this process."""
-    return ProcessMapper(jobs) if jobs > 1 else None
+    if jobs <= 1:
+        return None
+
+    def mapper(func: Callable, items: Sequence) -> list:
+        if len(items) < max(2 * jobs, MIN_PARALLEL_ITEMS):
+            return [func(item) for item in items]
+        chunksize = max(1, len(items) // (jobs * 8))
+        from .manager import LOCAL_PLUGIN_FILES, import_local_plugin_files
+
+        # workers started by spawn/forkserver import the local plugin files first, so that
+        # their checks unpickle there (a forked worker has them already)
+        with ProcessPoolExecutor(max_workers=jobs, initializer=import_local_plugin_files,
+                                 initargs=(dict(LOCAL_PLUGIN_FILES),)) as pool:
+            return list(pool.map(func, items, chunksize=chunksize))
+
+    return mapper
 
 
 def default_jobs() -> int:
