@@ -86,13 +86,10 @@ class Cache:
             db.execute(_SCHEMA)
             return db
 
-    def _key(self, namespace: str, key: str) -> str:
-        return digest(self.version, namespace, key)
-
     def _keys(self, namespace: str, keys: Iterable[str]) -> dict[str, str]:
-        """Database key -> key, for many keys of one namespace: the same digests as
-        :meth:`_key`, with the hash of the shared prefix computed once and copied (a warm
-        run looks up a million and a half keys)."""
+        """Database key -> key, for many keys of one namespace: ``digest(version, namespace,
+        key)``, with the hash of the shared prefix computed once and copied (a warm run
+        looks up a million and a half keys)."""
         prefix = hashlib.sha256(f"{self.version}\x1f{namespace}\x1f".encode("utf-8", "surrogatepass"))
         result = {}
         for key in keys:
