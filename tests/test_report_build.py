@@ -1,19 +1,22 @@
-"""The report's per-finding pieces (excerpts, anchors, data) against their plain definitions.
+"""The report's per-finding pieces (excerpts, anchors, data) and its validator against their plain definitions.
 
 Building a report of 600,000 findings spends its time in these few functions, so
 they take short cuts; each short cut must give exactly what the plain definition
-gives, on any text.
+gives, on any text (and the validator's compiled schema the verdict of the schema as written).
 """
 
+import copy
 import re
 import unicodedata
+from pathlib import Path
 
+import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from copydesk import Document, Span
 from copydesk.model import Severity
-from copydesk.report import _jsonable, normalise_anchor
+from copydesk.report import _fast_validator, _jsonable, compiled_form, normalise_anchor, report_schema
 
 # words, every kind of white space (runs of it too), non-ASCII letters and compatibility forms
 PIECES = st.sampled_from(["word", "Ünïcode", "ﬁne", "…", " ", "  ", "\n", "\n\n", "\t", "\u00a0", "\u2003", "\x1c",
@@ -63,12 +66,6 @@ def test_data_values_become_json_values():
 
 # --------------------------------------------------- the validator's compiled form of the schema
 
-import copy  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import pytest  # noqa: E402
-
-from copydesk.report import _fast_validator, compiled_form, report_schema  # noqa: E402
 
 JUNK = st.sampled_from([None, -1, 0, 1.5, True, "", "x", [], {}, [1, 2], {"start": 0}, "0123456789abcdef"])
 SPAN_KEYS = ["start", "end", "line", "column", "end_line", "end_column"]
