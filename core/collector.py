@@ -58,7 +58,8 @@ def collector_paused(collect_young_after: bool = False) -> Iterator[None]:
 
     ``collect_young_after``: collect the objects made inside the block, once, at
     its end: any reference cycles among them are freed, and those that live on
-    are walked once instead of at every growth step.
+    are walked once instead of at every growth step (and, inside :func:`run_scope`,
+    set aside until the run ends: :func:`set_aside_survivors`).
     """
     enabled = gc.isenabled()
     gc.disable()
