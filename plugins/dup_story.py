@@ -12,9 +12,11 @@ from __future__ import annotations
 import math
 import re
 from array import array
-from bisect import bisect_right
-from collections import Counter, defaultdict
+from collections import Counter
 from typing import Iterable, Iterator, Sequence
+
+from copydesk.plugins.dup_batch import _numpy
+from copydesk.plugins.dup_pairs import pairs_sharing
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are aren't as at be because been before being
@@ -78,6 +80,16 @@ class StoryIndex:
         self.ids = [doc_id for doc_id, _ in documents]
         if term_lists is None:
             term_lists = (term_list(text) for _, text in documents)
+        self.max_postings = max_postings
+        self.common_df = max(max_postings, len(documents) // 200)
+        self.vectors: list[tuple[array, array]] = []
+        self.top: list[array] = []  # each document's indexed terms
+        if _numpy() is not None:
+            self._build_numpy(list(term_lists), top_terms, min_terms)
+        else:
+            self._build_python(term_lists, top_terms, min_terms)
+
+    def _build_python(self, term_lists: Iterable[Sequence], top_terms: int, min_terms: int) -> None:
         vocabulary: dict[str, int] = {}
         df: list[int] = []
         counted: list[tuple[array, array]] = []
@@ -91,18 +103,10 @@ class StoryIndex:
                 numbers.append(number)
                 tfs.append(tf)
             counted.append((numbers, tfs))
-        n = len(documents)
-        boosted = [term[0] in "@#" for term in vocabulary]
+        idf = _idf(vocabulary, df, len(self.ids))
         del vocabulary
-        self.common_df = max(max_postings, n // 200)
-        self.vectors: list[tuple[array, array]] = []
-        self.postings: dict[int, list[int]] = defaultdict(list)
-        self.top: list[array] = []  # each document's indexed terms
-        # each term's IDF (names and numbers weighted up) once, not once per document it is in; the
-        # same products as (1 + log tf) * idf * boost, since scaling by a power of two is exact
-        idf = [(math.log((1 + n) / (1 + d)) + 1.0) * (NAME_WEIGHT if b else 1.0) for d, b in zip(df, boosted)]
         log_tf = [0.0] + [1.0 + math.log(tf) for tf in range(1, 64)]
-        for index, (numbers, tfs) in enumerate(counted):
+        for numbers, tfs in counted:
             weights = array("f", (
                 (log_tf[tf] if tf < 64 else 1.0 + math.log(tf)) * idf[t] for t, tf in zip(numbers, tfs)
             ))
@@ -115,27 +119,55 @@ class StoryIndex:
                 # inverted index over each document's most distinctive terms (rare ones only,
                 # which also keeps the index from growing quadratically)
                 best = array("I", [t for t, _ in sorted(kept, key=lambda tw: (-tw[1], tw[0]))[:top_terms]])
-                for t in best:
-                    self.postings[t].append(index)
             self.top.append(best)
-        self.max_postings = max_postings
+
+    def _build_numpy(self, term_lists: list[Sequence], top_terms: int, min_terms: int) -> None:
+        """:meth:`_build_python` on one array of every document's terms: the same numbers
+        (weights are float32 before and after normalising, so a last-bit difference in a
+        norm summed in another order almost never survives), without a loop per term."""
+        np = _numpy()
+        n = len(term_lists)
+        flat = [term for listed in term_lists for term, _ in listed]
+        numbering = {term: number for number, term in enumerate(dict.fromkeys(flat))}  # first seen, first numbered
+        numbers = np.fromiter(map(numbering.__getitem__, flat), dtype=np.int64, count=len(flat))
+        del flat
+        tfs = np.fromiter((tf for listed in term_lists for _, tf in listed), dtype=np.int64, count=len(numbers))
+        lengths = np.fromiter(map(len, term_lists), dtype=np.int64, count=n)
+        df = np.bincount(numbers, minlength=len(numbering))  # a term is listed once per document
+        idf = np.array(_idf(numbering, df.tolist(), n), dtype=np.float64)
+        del numbering
+        log_tf = np.array([0.0] + [1.0 + math.log(tf) for tf in range(1, 64)])
+        factor = log_tf[np.minimum(tfs, 63)]
+        for at in np.flatnonzero(tfs >= 64).tolist():
+            factor[at] = 1.0 + math.log(int(tfs[at]))
+        weights = (factor * idf[numbers]).astype(np.float32).astype(np.float64)
+        doc = np.repeat(np.arange(n), lengths)
+        norms = np.sqrt(np.bincount(doc, weights=weights * weights, minlength=n))
+        norms[norms == 0] = 1.0
+        kept = df[numbers] <= self.common_df
+        numbers, doc, scaled = numbers[kept], doc[kept], weights[kept] / norms[doc[kept]]
+        bounds = np.searchsorted(doc, np.arange(n + 1)).tolist()
+        term_bytes, weight_bytes = numbers.astype(np.uint32).tobytes(), scaled.astype(np.float32).tobytes()
+        for d in range(n):
+            vector_terms, vector_weights = array("I"), array("f")
+            vector_terms.frombytes(term_bytes[4 * bounds[d] : 4 * bounds[d + 1]])
+            vector_weights.frombytes(weight_bytes[4 * bounds[d] : 4 * bounds[d + 1]])
+            self.vectors.append((vector_terms, vector_weights))
+        # each document's top terms: by weight, then term number, among its kept terms
+        order = np.lexsort((numbers, -scaled, doc))
+        rank = np.arange(len(order)) - np.repeat(np.array(bounds[:-1]), np.diff(bounds))
+        chosen = order[(rank < top_terms) & (lengths[doc[order]] >= min_terms)]
+        best_bytes = numbers[chosen].astype(np.uint32).tobytes()
+        best_bounds = np.searchsorted(doc[chosen], np.arange(n + 1)).tolist()
+        for d in range(n):
+            best = array("I")
+            best.frombytes(best_bytes[4 * best_bounds[d] : 4 * best_bounds[d + 1]])
+            self.top.append(best)
 
     def candidate_pairs(self, min_shared: int = 3) -> Iterator[tuple[int, int]]:
-        """Pairs ``(i, j)``, ``i < j``, sharing ``min_shared`` indexed terms, in order.
-
-        Counted one document at a time, so memory holds one document's partners,
-        not every pair of documents that share a single term.
-        """
-        postings, limit = self.postings, self.max_postings
-        for i, best in enumerate(self.top):
-            shared: Counter = Counter()
-            for t in best:
-                holders = postings[t]
-                if len(holders) <= limit:
-                    # postings ascend: the partners after i are a slice, counted at C speed
-                    shared.update(holders[bisect_right(holders, i):])
-            for j in sorted(j for j, count in shared.items() if count >= min_shared):
-                yield i, j
+        """Pairs ``(i, j)``, ``i < j``, sharing ``min_shared`` indexed terms held by at
+        most ``max_postings`` documents, in order (see :mod:`dup_pairs`)."""
+        return pairs_sharing(self.top, min_shared, self.max_postings)
 
     def cosine(self, i: int, j: int) -> float:
         """Cosine of two documents over the terms that are not common."""
@@ -144,3 +176,11 @@ class StoryIndex:
             ta, wa, tb, wb = tb, wb, ta, wa
         other = dict(zip(tb, wb))
         return min(1.0, sum(w * other.get(t, 0.0) for t, w in zip(ta, wa)))
+
+
+def _idf(vocabulary: Iterable[str], df: Sequence[int], n: int) -> list[float]:
+    """Each term's smoothed IDF, names and numbers weighted up. Once per term, not once per
+    document it is in; the same products as (1 + log tf) * idf * boost, since scaling by
+    a power of two is exact."""
+    return [(math.log((1 + n) / (1 + d)) + 1.0) * (NAME_WEIGHT if term[0] in "@#" else 1.0)
+            for term, d in zip(vocabulary, df)]

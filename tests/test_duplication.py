@@ -344,3 +344,88 @@ def test_near_duplicate_similarities_come_from_the_cache_unless_a_text_changed(t
     canonical = max(changed, key=lambda d: len(d.text))
     assert canonical.id != "b.txt" and sorted(shingled) == sorted([canonical.text, changed[1].text])
     assert warm == findings(changed, None) and warm != cold
+
+
+def test_pairs_sharing_enough_rare_keys_match_a_count_of_every_pair(monkeypatch):
+    """The candidate step of passages and same-story pairs: numpy (in pieces of any size) and
+    pure Python give exactly the pairs a count over every pair of documents gives."""
+    from copydesk.plugins import dup_batch
+    from copydesk.plugins.dup_pairs import pair_arrays, pairs_sharing
+
+    rng = random.Random(11)
+    for case in range(30):
+        universe = [rng.getrandbits(64) for _ in range(rng.randint(1, 60))]
+        lists = [sorted(set(rng.sample(universe, rng.randint(0, min(len(universe), 25))))) for _ in range(rng.randint(0, 40))]
+        min_shared, max_holders = rng.randint(1, 4), rng.randint(2, 12)
+        holders = {key: sum(key in set(keys) for keys in lists) for key in universe}
+        expected = [(i, j) for i in range(len(lists)) for j in range(i + 1, len(lists))
+                    if sum(1 for key in set(lists[i]) & set(lists[j]) if holders[key] <= max_holders) >= min_shared]
+        assert list(pairs_sharing(lists, min_shared, max_holders)) == expected, case
+        if lists and dup_batch.have_numpy():
+            np = dup_batch._numpy()
+            keys = np.array([key for keys in lists for key in keys], dtype=np.uint64)
+            lengths = np.array([len(keys) for keys in lists], dtype=np.int64)
+            pieces = [(f.tolist(), o.tolist()) for f, o in pair_arrays(keys, lengths, min_shared, max_holders, piece=3)]
+            assert [p for f, o in pieces for p in zip(f, o)] == expected, case
+        with monkeypatch.context() as patched:
+            patched.setattr(dup_batch, "_np", None)
+            assert list(pairs_sharing(lists, min_shared, max_holders)) == expected, case
+
+
+def test_story_index_is_the_same_with_and_without_numpy(monkeypatch):
+    """TF-IDF vectors, indexed terms and candidate pairs of real and generated texts: the numpy
+    build gives the same numbers (float32 weights bit for bit) as the term-by-term one."""
+    pytest.importorskip("numpy")
+    from copydesk.plugins import dup_batch
+    from copydesk.plugins.dup_story import StoryIndex
+
+    rng = random.Random(12)
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
+    texts += [article(rng, rng.randint(1, 400)) for _ in range(60)] + ["", "1,200 tonnes", "Lu met lu. " * 30]
+    texts += [edited(rng, texts[k], 0.2) for k in range(5, 40, 3)]
+    documents = [(f"d{k:03}", text) for k, text in enumerate(texts)]
+    fast = StoryIndex(documents, max_postings=6)
+    fast_pairs = list(fast.candidate_pairs())
+    monkeypatch.setattr(dup_batch, "_np", None)
+    slow = StoryIndex(documents, max_postings=6)
+    assert fast.vectors == slow.vectors and fast.top == slow.top
+    assert fast_pairs == list(slow.candidate_pairs()) and len(fast_pairs) >= 10
+    assert any(len(top) == 20 for top in fast.top) and any(len(top) == 0 for top in fast.top)
+
+
+def test_near_duplicate_verification_comes_from_the_cache_unless_a_text_changed(tmp_path):
+    """LSH candidates are verified on their shingles once per pair of texts: a warm run verifies
+    only the pairs with an edited text (in any document order), and links what an uncached run links."""
+    from copydesk.cache import Cache
+
+    registry = collect_registry(make_plugin_manager(autoload=False))
+    rng = random.Random(13)
+    base = [article(rng, 300) for _ in range(4)]
+    documents = [Document(f"{k}-{n}.txt", edited(rng, text, 0.05 * n)) for k, text in enumerate(base) for n in range(3)]
+
+    class CountingCache(Cache):
+        verified = 0
+
+        def get_many(self, namespace, keys):
+            keys = list(keys)
+            found = super().get_many(namespace, keys)
+            if namespace.startswith("reuse-verified/"):
+                self.verified += len(keys) - len(found)
+            return found
+
+    def near(docs, cache):
+        result = Corpus(docs, registry.analyses, cache=cache).analysis("reuse")
+        if cache is not None:
+            cache.close()
+        return sorted((p.a, p.b, p.similarity, p.containment) for p in result.pairs if p.kind == "near-duplicate")
+
+    cold_cache = CountingCache(tmp_path / "cache", "test")
+    cold = near(documents, cold_cache)
+    assert len(cold) >= 10 and cold_cache.verified >= len(cold)
+    again = CountingCache(tmp_path / "cache", "test")
+    assert near(list(reversed(documents)), again) == cold and again.verified == 0
+    edited_docs = [Document(d.id, d.text + " Later the council said more.") if d.id == "1-2.txt" else d for d in documents]
+    warm_cache = CountingCache(tmp_path / "cache", "test")
+    warm = near(edited_docs, warm_cache)
+    assert 1 <= warm_cache.verified <= 2, "only the edited text's candidate pairs are shingled again"
+    assert warm == near(edited_docs, None)
