@@ -9,6 +9,7 @@ story, and the boilerplate check reports them.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
@@ -169,26 +170,55 @@ class LeadIndex:
 
         self.ids: list[str] = list(bags)
         self.row_of = {doc_id: row for row, doc_id in enumerate(self.ids)}
-        self.term_id: dict[str, int] = {}
+        # every document's :meth:`IdfModel.vector` at once: the same float64 products, and
+        # norms summed term after term in the same order (np.bincount adds in element order)
+        n = len(self.ids)
+        flat = [term for doc_id in self.ids for term in bags[doc_id]]
+        counts = [tf for doc_id in self.ids for tf in bags[doc_id].values()]
+        row = np.repeat(np.arange(n), np.array([len(bags[doc_id]) for doc_id in self.ids], dtype=np.int64))
+        distinct = list(dict.fromkeys(flat))
+        number = {term: k for k, term in enumerate(distinct)}
+        term_of = np.fromiter(map(number.__getitem__, flat), dtype=np.int64, count=len(flat))
+        del flat
+        factors: dict = {}  # one logarithm per distinct term frequency (math.log, as IdfModel.vector)
+        for tf in counts:
+            if tf not in factors:
+                factors[tf] = 1.0 + math.log(tf) if tf >= 1 else float(tf)
+        factor = np.fromiter(map(factors.__getitem__, counts), dtype=np.float64, count=len(counts))
+        del counts
+        raw = factor * np.array([idf.idf(term) for term in distinct], dtype=np.float64)[term_of]
+        norms = np.sqrt(np.bincount(row, weights=raw * raw, minlength=n))
+        present = norms[row] != 0  # a document whose vector is all zeros has no vector (normalize's {})
+        row, term_of, weights = row[present], term_of[present], raw[present] / norms[row[present]]
+        # term ids in first-use order among the documents that have a vector
+        first_use = np.unique(term_of, return_index=True)[1]
+        renumber = np.full(len(distinct), -1, dtype=np.int64)
+        kept_terms = term_of[np.sort(first_use)]
+        renumber[kept_terms] = np.arange(len(kept_terms))
+        self.term_id: dict[str, int] = {distinct[t]: k for k, t in enumerate(kept_terms.tolist())}
+        self.terms = renumber[term_of]
+        self.weights = weights
+        self.indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(row, minlength=n), out=self.indptr[1:])
+        # each row's heaviest terms (top_terms: by weight, ties by the term itself) and their postings
+        spelled = [distinct[t] for t in kept_terms.tolist()]
+        alphabetical = np.empty(len(spelled), dtype=np.int64)
+        alphabetical[sorted(range(len(spelled)), key=spelled.__getitem__)] = np.arange(len(spelled))
+        order = np.lexsort((alphabetical[self.terms], -weights, row))
+        rank = np.arange(len(order)) - self.indptr[row[order]]
+        chosen = order[rank < top]
+        chosen_rows, chosen_terms = row[chosen], self.terms[chosen]
         #: each row's heaviest terms (the postings it is in)
-        self.tops: list[list[str]] = []
-        postings: dict[str, list[int]] = {}
-        lengths, terms, weights = [], [], []
-        for row, doc_id in enumerate(self.ids):
-            vector = idf.vector(bags[doc_id])
-            lengths.append(len(vector))
-            for term, weight in vector.items():
-                terms.append(self.term_id.setdefault(term, len(self.term_id)))
-                weights.append(weight)
-            self.tops.append(top_terms(vector, top))
-            for term in self.tops[-1]:
-                postings.setdefault(term, []).append(row)
-        self.indptr = np.zeros(len(self.ids) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=self.indptr[1:])
-        self.terms = np.array(terms, dtype=np.int64)
-        self.weights = np.array(weights, dtype=np.float64)
-        self.postings = {term: np.array(rows, dtype=np.int64) for term, rows in postings.items()
-                         if len(rows) <= max_postings}  # longer lists are too common to point at a topic
+        self.tops: list[list[str]] = [[] for _ in range(n)]
+        for r, t in zip(chosen_rows.tolist(), chosen_terms.tolist()):
+            self.tops[r].append(spelled[t])
+        by_term = np.lexsort((chosen_rows, chosen_terms))
+        sorted_terms, sorted_rows = chosen_terms[by_term], chosen_rows[by_term]
+        starts = np.flatnonzero(np.concatenate(([True], sorted_terms[1:] != sorted_terms[:-1]))) if len(by_term) else by_term
+        ends = np.append(starts[1:], len(by_term))
+        self.postings = {spelled[sorted_terms[a]]: sorted_rows[a:b]
+                         for a, b in zip(starts.tolist(), ends.tolist())
+                         if b - a <= max_postings}  # longer lists are too common to point at a topic
         self._query = np.zeros(len(self.term_id), dtype=np.float64)
 
     def holders(self, term: str) -> list[str]:
