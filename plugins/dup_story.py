@@ -9,6 +9,8 @@ most distinctive terms, never from all pairs, and are scored by cosine.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import math
 import re
 from array import array
@@ -52,9 +54,30 @@ def terms(text: str) -> Counter:
     return counts
 
 
-def term_list(text: str) -> list[list]:
-    """:func:`terms` as [term, count] pairs in the order found (a per-document feature, cacheable as JSON)."""
-    return [[term, count] for term, count in terms(text).items()]
+#: marks a name's or number's key (weighted up); the other 63 bits hash the term
+BOOSTED = 1 << 63
+
+
+def term_key(term: str) -> int:
+    """A stable 64-bit key of a term: 63 bits of its BLAKE2b hash, the top bit set for names
+    and numbers. Keys stand for the terms in the index (two of a corpus's terms share a
+    key with a chance of about one in 10**7 for a million distinct terms)."""
+    digest = hashlib.blake2b(term.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "little") & (BOOSTED - 1) | (BOOSTED if term[0] in "@#" else 0)
+
+
+def term_features(text: str) -> list[str]:
+    """:func:`terms` as two base64 strings: each term's :func:`term_key` (uint64) and its count
+    (uint32), little-endian, in the order found. A per-document feature, cacheable as JSON,
+    that the index reads into arrays without a Python object per term."""
+    counts = terms(text)
+    keys = b"".join(term_key(term).to_bytes(8, "little") for term in counts)
+    tfs = b"".join(min(count, 0xFFFFFFFF).to_bytes(4, "little") for count in counts.values())
+    return [base64.b64encode(keys).decode("ascii"), base64.b64encode(tfs).decode("ascii")]
+
+
+def _decoded(features: Sequence[str]) -> tuple[bytes, bytes]:
+    return base64.b64decode(features[0]), base64.b64decode(features[1])
 
 
 # A document with fewer distinct content terms than this (a dividend notice, a
@@ -74,36 +97,39 @@ class StoryIndex:
     """
 
     def __init__(self, documents: Sequence[tuple[str, str]], top_terms: int = 20, max_postings: int = 200,
-                 min_terms: int = MIN_TERMS, term_lists: Iterable[Sequence] | None = None):
-        """``documents``: (id, text) pairs; ``term_lists``, when given, each text's
-        :func:`term_list` computed beforehand (e.g. from the cache), so the texts are not read."""
+                 min_terms: int = MIN_TERMS, features: Iterable[Sequence[str]] | None = None):
+        """``documents``: (id, text) pairs; ``features``, when given, each text's
+        :func:`term_features` computed beforehand (e.g. from the cache), so the texts are not read."""
         self.ids = [doc_id for doc_id, _ in documents]
-        if term_lists is None:
-            term_lists = (term_list(text) for _, text in documents)
+        if features is None:
+            features = (term_features(text) for _, text in documents)
         self.max_postings = max_postings
         self.common_df = max(max_postings, len(documents) // 200)
         self.vectors: list[tuple[array, array]] = []
         self.top: list[array] = []  # each document's indexed terms
+        decoded = [_decoded(f) for f in features]
         if _numpy() is not None:
-            self._build_numpy(list(term_lists), top_terms, min_terms)
+            self._build_numpy(decoded, top_terms, min_terms)
         else:
-            self._build_python(term_lists, top_terms, min_terms)
+            self._build_python(decoded, top_terms, min_terms)
 
-    def _build_python(self, term_lists: Iterable[Sequence], top_terms: int, min_terms: int) -> None:
-        vocabulary: dict[str, int] = {}
+    def _build_python(self, decoded: list[tuple[bytes, bytes]], top_terms: int, min_terms: int) -> None:
+        vocabulary: dict[int, int] = {}
         df: list[int] = []
         counted: list[tuple[array, array]] = []
-        for listed in term_lists:
+        for key_bytes, tf_bytes in decoded:
             numbers, tfs = array("I"), array("I")
-            for term, tf in listed:
-                number = vocabulary.setdefault(term, len(vocabulary))
+            keys = [int.from_bytes(key_bytes[at : at + 8], "little") for at in range(0, len(key_bytes), 8)]
+            counts = [int.from_bytes(tf_bytes[at : at + 4], "little") for at in range(0, len(tf_bytes), 4)]
+            for key, tf in zip(keys, counts):
+                number = vocabulary.setdefault(key, len(vocabulary))
                 if number == len(df):
                     df.append(0)
                 df[number] += 1
                 numbers.append(number)
                 tfs.append(tf)
             counted.append((numbers, tfs))
-        idf = _idf(vocabulary, df, len(self.ids))
+        idf = _idf([key >= BOOSTED for key in vocabulary], df, len(self.ids))
         del vocabulary
         log_tf = [0.0] + [1.0 + math.log(tf) for tf in range(1, 64)]
         for numbers, tfs in counted:
@@ -121,21 +147,22 @@ class StoryIndex:
                 best = array("I", [t for t, _ in sorted(kept, key=lambda tw: (-tw[1], tw[0]))[:top_terms]])
             self.top.append(best)
 
-    def _build_numpy(self, term_lists: list[Sequence], top_terms: int, min_terms: int) -> None:
-        """:meth:`_build_python` on one array of every document's terms: the same numbers
-        (weights are float32 before and after normalising, so a last-bit difference in a
-        norm summed in another order almost never survives), without a loop per term."""
+    def _build_numpy(self, decoded: list[tuple[bytes, bytes]], top_terms: int, min_terms: int) -> None:
+        """:meth:`_build_python` on one array of every document's terms: the same numbers bit for
+        bit (products per entry; np.bincount adds a document's squares in the order sum() did)."""
         np = _numpy()
-        n = len(term_lists)
-        flat = [term for listed in term_lists for term, _ in listed]
-        numbering = {term: number for number, term in enumerate(dict.fromkeys(flat))}  # first seen, first numbered
-        numbers = np.fromiter(map(numbering.__getitem__, flat), dtype=np.int64, count=len(flat))
-        del flat
-        tfs = np.fromiter((tf for listed in term_lists for _, tf in listed), dtype=np.int64, count=len(numbers))
-        lengths = np.fromiter(map(len, term_lists), dtype=np.int64, count=n)
-        df = np.bincount(numbers, minlength=len(numbering))  # a term is listed once per document
-        idf = np.array(_idf(numbering, df.tolist(), n), dtype=np.float64)
-        del numbering
+        n = len(decoded)
+        keys = np.frombuffer(b"".join(k for k, _ in decoded), dtype="<u8")
+        tfs = np.frombuffer(b"".join(t for _, t in decoded), dtype="<u4").astype(np.int64)
+        lengths = np.array([len(k) // 8 for k, _ in decoded], dtype=np.int64)
+        # terms numbered in the order first seen, as the dictionary of the pure-Python path numbers them
+        distinct, first_at, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        by_first = np.argsort(first_at, kind="stable")
+        number_of = np.empty(len(distinct), dtype=np.int64)
+        number_of[by_first] = np.arange(len(distinct))
+        numbers = number_of[inverse.reshape(-1)]
+        df = np.bincount(numbers, minlength=len(distinct))  # a term is listed once per document
+        idf = np.array(_idf((distinct[by_first] >= np.uint64(BOOSTED)).tolist(), df.tolist(), n), dtype=np.float64)
         log_tf = np.array([0.0] + [1.0 + math.log(tf) for tf in range(1, 64)])
         factor = log_tf[np.minimum(tfs, 63)]
         for at in np.flatnonzero(tfs >= 64).tolist():
@@ -178,9 +205,12 @@ class StoryIndex:
         return min(1.0, sum(w * other.get(t, 0.0) for t, w in zip(ta, wa)))
 
 
-def _idf(vocabulary: Iterable[str], df: Sequence[int], n: int) -> list[float]:
+def _idf(boosted: Sequence[bool], df: Sequence[int], n: int) -> list[float]:
     """Each term's smoothed IDF, names and numbers weighted up. Once per term, not once per
     document it is in; the same products as (1 + log tf) * idf * boost, since scaling by
     a power of two is exact."""
-    return [(math.log((1 + n) / (1 + d)) + 1.0) * (NAME_WEIGHT if term[0] in "@#" else 1.0)
-            for term, d in zip(vocabulary, df)]
+    logs: dict[int, float] = {}  # one logarithm per distinct document frequency
+    for d in df:
+        if d not in logs:
+            logs[d] = math.log((1 + n) / (1 + d)) + 1.0
+    return [logs[d] * (NAME_WEIGHT if b else 1.0) for b, d in zip(boosted, df)]

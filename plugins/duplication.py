@@ -33,7 +33,7 @@ from copydesk.plugins.dup_shingles import (
     words,
 )
 from copydesk.plugins.dup_pairs import pairs_sharing
-from copydesk.plugins.dup_story import StoryIndex, term_list
+from copydesk.plugins.dup_story import StoryIndex, term_features
 
 _DASHES = re.compile(r"[\-\u2010-\u2015_/]+")
 _PUNCTUATION = re.compile(r"[^\w\s]+")
@@ -390,7 +390,7 @@ class Reuse(Analysis):
 
         # 3. same story in other words
         # each document's terms from the incremental cache where its text is unchanged, else in workers
-        story = StoryIndex([(d.id, "") for d in docs], term_lists=corpus.per_document("reuse-story-terms/1", term_list, docs))
+        story = StoryIndex([(d.id, "") for d in docs], features=corpus.per_document("reuse-story-terms/2", term_features, docs))
         story_pairs: list[SimilarPair] = []
         # a pair linked by a few passages can still be a retelling (a summary quoting
         # its source); only copies and heavily reused pairs are left out

@@ -429,3 +429,34 @@ def test_near_duplicate_verification_comes_from_the_cache_unless_a_text_changed(
     warm = near(edited_docs, warm_cache)
     assert 1 <= warm_cache.verified <= 2, "only the edited text's candidate pairs are shingled again"
     assert warm == near(edited_docs, None)
+
+
+def test_story_vectors_are_the_tf_idf_of_each_texts_terms():
+    """The index numbers terms by their 64-bit keys; its vectors are still the TF-IDF of each
+    text's terms (sublinear tf, smoothed IDF, names and numbers doubled, float32), in the order
+    found, common terms left out, and its indexed terms the heaviest of them."""
+    import math
+    from array import array
+    from collections import Counter
+
+    from copydesk.plugins.dup_story import StoryIndex, term_key, terms
+
+    rng = random.Random(14)
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
+    texts += [article(rng, rng.randint(5, 300)) for _ in range(40)] + ["Lu met lu in 1,200 towns. " * 9]
+    index = StoryIndex([(str(k), text) for k, text in enumerate(texts)], max_postings=5)
+    bags = [terms(text) for text in texts]
+    df = Counter(term for bag in bags for term in bag)
+    assert len({term_key(term) for term in df}) == len(df)
+    number = {term: k for k, term in enumerate(dict.fromkeys(term for bag in bags for term in bag))}
+    single = lambda x: array("f", [x])[0]  # noqa: E731 - rounding to float32
+    n = len(texts)
+    for bag, (numbers, weights), top in zip(bags, index.vectors, index.top):
+        raw = {t: single((1 + math.log(c)) * (math.log((1 + n) / (1 + df[t])) + 1) * (2.0 if t[0] in "@#" else 1.0))
+               for t, c in bag.items()}
+        norm = math.sqrt(sum(w * w for w in raw.values())) or 1.0
+        kept = [(number[t], w / norm) for t, w in raw.items() if df[t] <= 5]
+        assert list(zip(numbers, weights)) == [(t, single(w)) for t, w in kept]
+        heaviest = [t for t, _ in sorted(kept, key=lambda tw: (-tw[1], tw[0]))[:20]] if len(bag) >= 20 else []
+        assert list(top) == heaviest
+    assert any(len(top) == 20 for top in index.top)
