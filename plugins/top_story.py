@@ -9,7 +9,6 @@ story, and the boilerplate check reports them.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
@@ -17,7 +16,7 @@ from typing import Mapping, Sequence
 from copydesk import Document
 from copydesk.plugins.top_lines import is_bullet, is_heading, is_label, is_separator, line_boilerplate
 from copydesk.plugins.top_segment import Split, best_split
-from copydesk.plugins.top_terms import IdfModel, term_counts, top_terms
+from copydesk.plugins.top_terms import IdfModel, idf_vectors, term_counts, top_terms
 
 MIN_UNIT_TERMS = 4.0
 
@@ -168,48 +167,16 @@ class LeadIndex:
     def __init__(self, bags: Mapping[str, Counter], idf: IdfModel, top: int = 30, max_postings: int = 500):
         import numpy as np
 
-        self.ids: list[str] = list(bags)
+        arrays = idf_vectors(bags, idf)  # every document's idf.vector, as one sparse matrix
+        self.ids: list[str] = arrays.ids
         self.row_of = {doc_id: row for row, doc_id in enumerate(self.ids)}
-        # every document's :meth:`IdfModel.vector` at once: the same float64 products, and
-        # norms summed term after term in the same order (np.bincount adds in element order)
-        n = len(self.ids)
-        flat = [term for doc_id in self.ids for term in bags[doc_id]]
-        counts = [tf for doc_id in self.ids for tf in bags[doc_id].values()]
-        row = np.repeat(np.arange(n), np.array([len(bags[doc_id]) for doc_id in self.ids], dtype=np.int64))
-        distinct = list(dict.fromkeys(flat))
-        number = {term: k for k, term in enumerate(distinct)}
-        term_of = np.fromiter(map(number.__getitem__, flat), dtype=np.int64, count=len(flat))
-        del flat
-        factors: dict = {}  # one logarithm per distinct term frequency (math.log, as IdfModel.vector)
-        for tf in counts:
-            if tf not in factors:
-                factors[tf] = 1.0 + math.log(tf) if tf >= 1 else float(tf)
-        factor = np.fromiter(map(factors.__getitem__, counts), dtype=np.float64, count=len(counts))
-        del counts
-        raw = factor * np.array([idf.idf(term) for term in distinct], dtype=np.float64)[term_of]
-        norms = np.sqrt(np.bincount(row, weights=raw * raw, minlength=n))
-        present = norms[row] != 0  # a document whose vector is all zeros has no vector (normalize's {})
-        row, term_of, weights = row[present], term_of[present], raw[present] / norms[row[present]]
-        # term ids in first-use order among the documents that have a vector
-        first_use = np.unique(term_of, return_index=True)[1]
-        renumber = np.full(len(distinct), -1, dtype=np.int64)
-        kept_terms = term_of[np.sort(first_use)]
-        renumber[kept_terms] = np.arange(len(kept_terms))
-        self.term_id: dict[str, int] = {distinct[t]: k for k, t in enumerate(kept_terms.tolist())}
-        self.terms = renumber[term_of]
-        self.weights = weights
-        self.indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(row, minlength=n), out=self.indptr[1:])
-        # each row's heaviest terms (top_terms: by weight, ties by the term itself) and their postings
-        spelled = [distinct[t] for t in kept_terms.tolist()]
-        alphabetical = np.empty(len(spelled), dtype=np.int64)
-        alphabetical[sorted(range(len(spelled)), key=spelled.__getitem__)] = np.arange(len(spelled))
-        order = np.lexsort((alphabetical[self.terms], -weights, row))
-        rank = np.arange(len(order)) - self.indptr[row[order]]
-        chosen = order[rank < top]
-        chosen_rows, chosen_terms = row[chosen], self.terms[chosen]
+        self.term_id: dict[str, int] = {term: number for number, term in enumerate(arrays.spelled)}
+        self.terms, self.weights, self.indptr = arrays.terms, arrays.weights, arrays.indptr
+        # each row's heaviest terms (top_terms' order) and their postings
+        chosen_rows, chosen_terms = arrays.heaviest(top)
+        spelled = arrays.spelled
         #: each row's heaviest terms (the postings it is in)
-        self.tops: list[list[str]] = [[] for _ in range(n)]
+        self.tops: list[list[str]] = [[] for _ in self.ids]
         for r, t in zip(chosen_rows.tolist(), chosen_terms.tolist()):
             self.tops[r].append(spelled[t])
         by_term = np.lexsort((chosen_rows, chosen_terms))

@@ -162,3 +162,88 @@ def centroid(vectors: Sequence[Mapping[str, float]], weights: Sequence[float] | 
 
 def top_terms(vector: Mapping[str, float], k: int) -> list[str]:
     return sorted(vector, key=lambda t: (-vector[t], t))[:k]
+
+
+@dataclass
+class VectorArrays:
+    """Every document's :meth:`IdfModel.vector`, as one sparse matrix (see :func:`idf_vectors`).
+
+    Row ``r`` is document ``ids[r]``: its entries ``indptr[r]:indptr[r + 1]`` of ``terms``
+    (numbers into ``spelled``, numbered in first-use order) and ``weights``, in the order
+    the vector has them; ``row`` gives each entry's row. A document whose vector is empty
+    has no entries.
+    """
+
+    ids: list[str]
+    spelled: list[str]
+    row: "object"
+    terms: "object"
+    weights: "object"
+    indptr: "object"
+
+    def heaviest(self, k: int):
+        """Each row's ``k`` heaviest entries as (rows, term numbers) arrays, row after row,
+        in :func:`top_terms`' order (weight descending, then the term itself)."""
+        import numpy as np
+
+        alphabetical = np.empty(len(self.spelled), dtype=np.int64)
+        alphabetical[sorted(range(len(self.spelled)), key=self.spelled.__getitem__)] = np.arange(len(self.spelled))
+        order = np.lexsort((alphabetical[self.terms], -self.weights, self.row))
+        rank = np.arange(len(order)) - self.indptr[self.row[order]]
+        chosen = order[rank < k]
+        return self.row[chosen], self.terms[chosen]
+
+    def top_lists(self, k: int) -> list[list[str]]:
+        """:func:`top_terms` of each row's vector, ``k`` terms."""
+        rows, terms = self.heaviest(k)
+        tops: list[list[str]] = [[] for _ in self.ids]
+        spelled = self.spelled
+        for r, t in zip(rows.tolist(), terms.tolist()):
+            tops[r].append(spelled[t])
+        return tops
+
+    def as_dicts(self) -> list[dict[str, float]]:
+        """Each row's vector as the dict :meth:`IdfModel.vector` gives (same items, same order)."""
+        spelled = self.spelled
+        names = [spelled[t] for t in self.terms.tolist()]
+        weights = self.weights.tolist()
+        bounds = self.indptr.tolist()
+        return [dict(zip(names[a:b], weights[a:b])) for a, b in zip(bounds, bounds[1:])]
+
+
+def idf_vectors(bags: Mapping[str, Mapping[str, float]], idf: IdfModel) -> VectorArrays:
+    """:meth:`IdfModel.vector` of every bag at once, bit for bit: the same float64 product per
+    entry, and each norm summed term after term in the bag's order (np.bincount adds in
+    element order, as sum() does). The per-entry work is array arithmetic; what is left
+    in Python is one dictionary lookup per entry and one logarithm per distinct count."""
+    import numpy as np
+
+    ids = list(bags)
+    n = len(ids)
+    flat = [term for doc_id in ids for term in bags[doc_id]]
+    counts = [tf for doc_id in ids for tf in bags[doc_id].values()]
+    row = np.repeat(np.arange(n), np.array([len(bags[doc_id]) for doc_id in ids], dtype=np.int64))
+    distinct = list(dict.fromkeys(flat))
+    number = {term: k for k, term in enumerate(distinct)}
+    term_of = np.fromiter(map(number.__getitem__, flat), dtype=np.int64, count=len(flat))
+    del flat, number
+    factors: dict = {}  # IdfModel.vector's tf factor, once per distinct count
+    for tf in counts:
+        if tf not in factors:
+            factors[tf] = 1.0 + math.log(tf) if tf >= 1 else float(tf)
+    factor = np.fromiter(map(factors.__getitem__, counts), dtype=np.float64, count=len(counts))
+    del counts
+    raw = factor * np.array([idf.idf(term) for term in distinct], dtype=np.float64)[term_of]
+    norms = np.sqrt(np.bincount(row, weights=raw * raw, minlength=n))
+    present = norms[row] != 0  # an all-zero vector is no vector (normalize gives {})
+    row, term_of, weights = row[present], term_of[present], raw[present] / norms[row[present]]
+    # terms renumbered in first-use order among the documents that have a vector
+    first_use = np.sort(np.unique(term_of, return_index=True)[1])
+    kept_terms = term_of[first_use]
+    renumber = np.full(len(distinct), -1, dtype=np.int64)
+    renumber[kept_terms] = np.arange(len(kept_terms))
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row, minlength=n), out=indptr[1:])
+    return VectorArrays(ids=ids, spelled=[distinct[t] for t in kept_terms.tolist()], row=row,
+                        terms=renumber[term_of], weights=weights, indptr=indptr)
+

@@ -334,14 +334,14 @@ def test_topic_neighbours_of_a_lead_are_the_best_cosines_among_the_candidates():
         assert doc_id not in found and len(set(found)) == len(found)
 
 
-def test_lead_index_rows_are_each_documents_idf_vector_and_heaviest_terms():
+def test_idf_vector_arrays_and_the_lead_index_are_each_documents_idf_vector_and_heaviest_terms():
     """The index built on arrays holds exactly what the dictionary functions give per document:
     its IdfModel.vector (bit for bit), its top_terms (ties by term) and their postings."""
     import random
     from pathlib import Path
 
     from copydesk.plugins.top_story import LeadIndex, story_from_json, story_units_of_text
-    from copydesk.plugins.top_terms import IdfModel, top_terms
+    from copydesk.plugins.top_terms import IdfModel, idf_vectors, top_terms
 
     rng = random.Random(10)
     pool = BRIDGE + TENNIS + [BACKGROUND, RECIPE]
@@ -371,6 +371,12 @@ def test_lead_index_rows_are_each_documents_idf_vector_and_heaviest_terms():
             holders.setdefault(term, []).append(row)
     assert {t: rows.tolist() for t, rows in index.postings.items()} == {t: r for t, r in holders.items() if len(r) <= 8}
     assert any(len(r) > 8 for r in holders.values()) and index.postings
+    # the same arrays as TOP004 reads them: dicts equal to idf.vector, and each one's top terms
+    arrays = idf_vectors(bags, idf)
+    dicts = arrays.as_dicts()
+    for doc_id, vector in zip(arrays.ids, dicts):
+        assert vector == idf.vector(bags[doc_id]) and list(vector) == list(idf.vector(bags[doc_id])), doc_id
+    assert arrays.top_lists(25) == [top_terms(vector, 25) for vector in dicts]
 
 
 def test_cached_judgements_equal_judging_again_with_the_generations_statistics(tmp_path, monkeypatch):
