@@ -13,13 +13,12 @@ import hashlib
 import json
 import statistics
 from collections import defaultdict
-from typing import Mapping
 
 from copydesk import Check, Document, Finding, Related, Severity, Span, digest, hookimpl
 from copydesk.plugins.top_lines import cut_ending, fold_line, line_boilerplate, words
 from copydesk.plugins.top_story import (LeadIndex, StoryText, find_foreign_run, foreign_terms, sibling_relative, sibling_support,
                                          story_from_json, story_units_of_text, topic_support)
-from copydesk.plugins.top_terms import IdfModel, dot, idf_vectors, stem, term_bag, top_terms
+from copydesk.plugins.top_terms import IdfModel, dot, stem, term_bag, top_terms
 
 
 def _reuse(corpus):
@@ -500,17 +499,13 @@ class OffTopicDocument(Check):
         bags = dict(zip([d.id for d in nonempty], corpus.per_document("top-term-counts/1", term_bag, nonempty)))
         # IDF as fitted at the start of the statistics generation (every run without a cache)
         idf = IdfModel.from_json(corpus.fitted("top004-idf/1", lambda: IdfModel.fit(bags.values()).to_json()))
-        # every document's idf.vector at once (arrays), with each one's heaviest terms for the index
-        arrays = idf_vectors(bags, idf)
-        vectors = dict(zip(arrays.ids, arrays.as_dicts()))
-        tops = dict(zip(arrays.ids, arrays.top_lists(TermIndex.TOP)))
-        del arrays
+        vectors = {doc_id: idf.vector(bag) for doc_id, bag in bags.items()}
         if o["keywords"]:
             yield from self._against_keywords(docs)
         elif o["reference_documents"]:
             yield from self._against_references(corpus, docs, vectors)
         elif len(vectors) >= o["min_documents"]:
-            yield from self._against_corpus(corpus, docs, vectors, tops)
+            yield from self._against_corpus(corpus, docs, vectors)
 
     def _against_keywords(self, docs):
         wanted = [[stem(w.casefold()) for w in words(k)] for k in self.options["keywords"]]
@@ -542,8 +537,8 @@ class OffTopicDocument(Check):
                     data={"similarity": round(best, 4)}, anchor="references",
                 )
 
-    def _against_corpus(self, corpus, docs, vectors, tops):
-        index = TermIndex(vectors, tops=tops)
+    def _against_corpus(self, corpus, docs, vectors):
+        index = TermIndex(vectors)
 
         def typical_best_match():
             # the corpus's typical best match, on a fixed sample of large corpora (exact below it);
@@ -590,12 +585,9 @@ def _median_sample(vectors) -> list[str]:
 class TermIndex:
     """Each document's ``top`` heaviest terms, and the documents holding each such term."""
 
-    TOP = 25
-
-    def __init__(self, vectors, top: int = TOP, tops: Mapping[str, list[str]] | None = None):
-        """``tops``: each document's :func:`top_terms` (``top`` of them) when already known."""
+    def __init__(self, vectors, top: int = 25):
         self.vectors = vectors
-        self.tops = dict(tops) if tops is not None else {doc_id: top_terms(vector, top) for doc_id, vector in vectors.items()}
+        self.tops = {doc_id: top_terms(vector, top) for doc_id, vector in vectors.items()}
         self.postings: dict[str, list[str]] = defaultdict(list)
         for doc_id, terms in self.tops.items():
             for term in terms:

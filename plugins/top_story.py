@@ -16,7 +16,7 @@ from typing import Mapping, Sequence
 from copydesk import Document
 from copydesk.plugins.top_lines import is_bullet, is_heading, is_label, is_separator, line_boilerplate
 from copydesk.plugins.top_segment import Split, best_split
-from copydesk.plugins.top_terms import IdfModel, idf_vectors, term_counts, top_terms
+from copydesk.plugins.top_terms import IdfModel, term_counts, top_terms
 
 MIN_UNIT_TERMS = 4.0
 
@@ -167,25 +167,28 @@ class LeadIndex:
     def __init__(self, bags: Mapping[str, Counter], idf: IdfModel, top: int = 30, max_postings: int = 500):
         import numpy as np
 
-        arrays = idf_vectors(bags, idf)  # every document's idf.vector, as one sparse matrix
-        self.ids: list[str] = arrays.ids
+        self.ids: list[str] = list(bags)
         self.row_of = {doc_id: row for row, doc_id in enumerate(self.ids)}
-        self.term_id: dict[str, int] = {term: number for number, term in enumerate(arrays.spelled)}
-        self.terms, self.weights, self.indptr = arrays.terms, arrays.weights, arrays.indptr
-        # each row's heaviest terms (top_terms' order) and their postings
-        chosen_rows, chosen_terms = arrays.heaviest(top)
-        spelled = arrays.spelled
+        self.term_id: dict[str, int] = {}
         #: each row's heaviest terms (the postings it is in)
-        self.tops: list[list[str]] = [[] for _ in self.ids]
-        for r, t in zip(chosen_rows.tolist(), chosen_terms.tolist()):
-            self.tops[r].append(spelled[t])
-        by_term = np.lexsort((chosen_rows, chosen_terms))
-        sorted_terms, sorted_rows = chosen_terms[by_term], chosen_rows[by_term]
-        starts = np.flatnonzero(np.concatenate(([True], sorted_terms[1:] != sorted_terms[:-1]))) if len(by_term) else by_term
-        ends = np.append(starts[1:], len(by_term))
-        self.postings = {spelled[sorted_terms[a]]: sorted_rows[a:b]
-                         for a, b in zip(starts.tolist(), ends.tolist())
-                         if b - a <= max_postings}  # longer lists are too common to point at a topic
+        self.tops: list[list[str]] = []
+        postings: dict[str, list[int]] = {}
+        lengths, terms, weights = [], [], []
+        for row, doc_id in enumerate(self.ids):
+            vector = idf.vector(bags[doc_id])
+            lengths.append(len(vector))
+            for term, weight in vector.items():
+                terms.append(self.term_id.setdefault(term, len(self.term_id)))
+                weights.append(weight)
+            self.tops.append(top_terms(vector, top))
+            for term in self.tops[-1]:
+                postings.setdefault(term, []).append(row)
+        self.indptr = np.zeros(len(self.ids) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=self.indptr[1:])
+        self.terms = np.array(terms, dtype=np.int64)
+        self.weights = np.array(weights, dtype=np.float64)
+        self.postings = {term: np.array(rows, dtype=np.int64) for term, rows in postings.items()
+                         if len(rows) <= max_postings}  # longer lists are too common to point at a topic
         self._query = np.zeros(len(self.term_id), dtype=np.float64)
 
     def holders(self, term: str) -> list[str]:

@@ -334,51 +334,6 @@ def test_topic_neighbours_of_a_lead_are_the_best_cosines_among_the_candidates():
         assert doc_id not in found and len(set(found)) == len(found)
 
 
-def test_idf_vector_arrays_and_the_lead_index_are_each_documents_idf_vector_and_heaviest_terms():
-    """The index built on arrays holds exactly what the dictionary functions give per document:
-    its IdfModel.vector (bit for bit), its top_terms (ties by term) and their postings."""
-    import random
-    from pathlib import Path
-
-    from copydesk.plugins.top_story import LeadIndex, story_from_json, story_units_of_text
-    from copydesk.plugins.top_terms import IdfModel, idf_vectors, top_terms
-
-    rng = random.Random(10)
-    pool = BRIDGE + TENNIS + [BACKGROUND, RECIPE]
-    seeds = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
-    docs = {p.name: p.read_text(encoding="utf-8") for p in seeds}
-    docs.update({f"d{i:02}.txt": text(*rng.sample(pool, rng.randint(1, 4))) for i in range(40)})
-    docs["twin.txt"] = docs["d03.txt"]
-    stories = {k: story_from_json(Document(k, v), story_units_of_text(v)) for k, v in docs.items()}
-    bags = {k: s.bag() for k, s in stories.items()}
-    bags["empty.txt"] = Counter()
-    bags["zero.txt"] = Counter({"bridge": 0})  # no weight at all: no vector, as normalize gives
-    bags["half.txt"] = Counter({"bridge": 0.5, "rally": 3})
-    idf = IdfModel.fit(list(bags.values())[:30])  # a generation's statistics: some terms unseen
-    index = LeadIndex(bags, idf, top=12, max_postings=8)
-    spelled = {number: term for term, number in index.term_id.items()}
-    first_use = list(dict.fromkeys(t for k in bags for t in idf.vector(bags[k])))
-    assert list(index.term_id) == first_use
-    for row, doc_id in enumerate(index.ids):
-        begin, end = index.indptr[row], index.indptr[row + 1]
-        stored = {spelled[t]: w for t, w in zip(index.terms[begin:end].tolist(), index.weights[begin:end].tolist())}
-        vector = idf.vector(bags[doc_id])
-        assert stored == vector and list(stored) == list(vector), doc_id
-        assert index.tops[row] == top_terms(vector, 12), doc_id
-    holders: dict = {}
-    for row, tops in enumerate(index.tops):
-        for term in tops:
-            holders.setdefault(term, []).append(row)
-    assert {t: rows.tolist() for t, rows in index.postings.items()} == {t: r for t, r in holders.items() if len(r) <= 8}
-    assert any(len(r) > 8 for r in holders.values()) and index.postings
-    # the same arrays as TOP004 reads them: dicts equal to idf.vector, and each one's top terms
-    arrays = idf_vectors(bags, idf)
-    dicts = arrays.as_dicts()
-    for doc_id, vector in zip(arrays.ids, dicts):
-        assert vector == idf.vector(bags[doc_id]) and list(vector) == list(idf.vector(bags[doc_id])), doc_id
-    assert arrays.top_lists(25) == [top_terms(vector, 25) for vector in dicts]
-
-
 def test_cached_judgements_equal_judging_again_with_the_generations_statistics(tmp_path, monkeypatch):
     """TOP001 reuses a document's findings while its text, its siblings' and its lead's neighbour
     candidates are unchanged; what it reuses is what judging again (same fitted IDF) finds."""
