@@ -11,7 +11,6 @@ give identical bytes (tested), so results never depend on numpy being installed.
 
 from __future__ import annotations
 
-import itertools
 from array import array
 from typing import Callable, Sequence
 

@@ -40,7 +40,6 @@ from typing import Any, Callable, Sequence
 from copydesk import (
     Check,
     Corpus,
-    Document,
     UsageError,
     hookimpl,
     plan_document_checks,

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from copydesk import hookimpl
-from copydesk.config import core_schema, read_yaml
+from copydesk.config import read_yaml
 from copydesk import UsageError
 from copydesk.plugins.budgets import read_budgets
 from copydesk.report import validate_report

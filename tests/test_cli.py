@@ -1,7 +1,6 @@
 """The command line: formats, exit codes, selection, commands."""
 
 import json
-from pathlib import Path
 
 import pytest
 

@@ -14,7 +14,6 @@ import codecs
 import json
 import os
 import random
-from pathlib import Path
 
 import pytest
 

@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 from copydesk import hookspecs
 from copydesk.checks import validate_check_class

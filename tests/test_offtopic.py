@@ -232,7 +232,6 @@ def test_stray_search_stops_early_and_samples_the_median_without_changing_the_fi
     """has_match answers "best cosine >= bar" exactly as the full search; the median on a sample gates alike."""
     import random
 
-    from copydesk import Corpus, Document
     from copydesk.plugins import offtopic
     from copydesk.plugins.top_terms import IdfModel, term_counts
 
