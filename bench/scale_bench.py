@@ -2,6 +2,7 @@
 
     python bench/scale_bench.py                        # 10k, 100k and 1M documents
     python bench/scale_bench.py --n 10000 --executor local --executor ray
+    python bench/scale_bench.py --pairs --n 100000 --n 1000000   # cross-document work only
 
 For each size N the corpus of ``bench/dup_bench.py`` is written as one JSONL file
 (Reuters-21578 bodies, real, then re-sampled synthetic stories and planted
@@ -12,6 +13,12 @@ needs ``pip install 'copydesk[ray]'``). Printed per run: wall time, documents pe
 second, the peak resident memory of the largest process (the run or one of its
 workers), and the share of time of the slowest checks and analyses (summed over
 workers, so shares of CPU time, not of wall time).
+
+With ``--pairs`` nothing is checked: for each N it counts the candidate pairs the
+reuse analysis would compare (passage candidates: pairs sharing sampled seeds; same-story
+candidates: pairs sharing distinctive terms) and how many partners a document has. The
+cross-document checks (alignment, TRN002, ATT002, DUP003) do work per candidate pair, so
+this is how their cost grows with N, measured in minutes where the whole suite takes hours.
 """
 
 from __future__ import annotations
@@ -35,6 +42,41 @@ def write_jsonl(path: Path, n: int) -> int:
         for doc_id, text in docs:
             handle.write(json.dumps({"id": doc_id, "text": text}) + "\n")
     return synthetic
+
+
+def pair_growth(n: int, jobs: int) -> str:
+    """One line: the reuse analysis's candidate pairs on the N-document corpus, per document."""
+    import time
+    from array import array
+
+    from copydesk.plugins.dup_batch import all_features
+    from copydesk.plugins.dup_pairs import pairs_sharing
+    from copydesk.plugins.dup_story import StoryIndex, term_features
+    from copydesk.plugins.duplication import Reuse
+    from copydesk.runner import make_mapper
+
+    started = time.perf_counter()
+    docs, _, synthetic, _ = build_corpus(n)
+    texts = [text for _, text in docs]
+    del docs
+    o = Reuse().options
+    mapper = make_mapper(jobs) or map
+    features = all_features(mapper, texts, (o["shingle_size"], o["num_perm"], o["seed_size"], o["seed_sample"]))
+    seeds = [array("Q", found) for _, found in features]
+    del features
+    partners = [0] * n
+    passages = 0
+    for i, j in pairs_sharing(seeds, o["min_shared_seeds"], o["max_seed_documents"]):
+        partners[i] += 1
+        partners[j] += 1
+        passages += 1
+    del seeds
+    story = StoryIndex([(str(i), "") for i in range(n)], features=list(mapper(term_features, texts)))
+    stories = sum(1 for _ in story.candidate_pairs())
+    ranked = sorted(partners)
+    return (f"{n:>10} {passages:>11} {passages / n:>7.2f} {ranked[n // 2]:>4} {ranked[int(n * 0.99)]:>4} "
+            f"{ranked[-1]:>4} {stories:>11} {stories / n:>7.2f} {synthetic / n:>6.0%} "
+            f"{time.perf_counter() - started:>6.0f}s")
 
 
 def measured(command: list[str], folder: Path) -> tuple[float, float]:
@@ -80,8 +122,16 @@ def main() -> None:
     parser.add_argument("--executor", action="append", choices=["local", "ray"],
                         help="executors to run (default: local and ray)")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--pairs", action="store_true",
+                        help="count the reuse analysis's candidate pairs per N instead of running the suite")
     args = parser.parse_args()
     sizes = args.n or list(SIZES)
+    if args.pairs:
+        print(f"{'documents':>10} {'passage':>11} {'per doc':>7} {'p50':>4} {'p99':>4} {'max':>4} "
+              f"{'same-story':>11} {'per doc':>7} {'synth':>6} {'time':>7}")
+        for n in sizes:
+            print(pair_growth(n, args.jobs), flush=True)
+        return
     executors = args.executor or ["local", "ray"]
     print(f"{'documents':>10} {'executor':>8} {'seconds':>9} {'docs/s':>8} {'peak MB':>8}  findings  time split")
     with tempfile.TemporaryDirectory() as tmp:
