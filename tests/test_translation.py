@@ -317,3 +317,33 @@ def test_phrase_evidence_kept_across_runs_equals_counting_afresh(tmp_path):
     assert warm == counts(edited, None)
     assert documents[0].id in dict(warm[0]).get(phrase, [])
     assert counts(edited, Cache(tmp_path / "c", "t")) == warm  # nothing changed: read as kept
+
+
+def test_phrase_counts_find_every_occurrence_and_take_it_out_again():
+    """TRN002's evidence pass: on real text, each wanted phrase's documents are the ones a
+    plain scan of every position finds, and taking the documents out empties them."""
+    import random
+    from pathlib import Path
+
+    from copydesk.plugins import trn_align
+
+    rng = random.Random(7)
+    seeds = sorted((Path(__file__).resolve().parents[1] / "seeds").glob("*.txt"))
+    texts = {p.name: trn_align.word_keys(p.read_text(encoding="utf-8")) for p in seeds}
+    grams = sorted({tuple(keys[i : i + n]) for keys in texts.values() for n in (2, 3, 4, 5)
+                    for i in range(len(keys) - n + 1)})
+    wanted = set(rng.sample(grams, 400)) | {("no", "such", "phrase"), ("said", "zzz")}
+    evidence = trn_align.Evidence()
+    for doc_id, keys in texts.items():
+        trn_align._count(evidence, doc_id, keys, wanted, set(), set())
+    expected = {}
+    for doc_id, keys in texts.items():
+        for n in (2, 3, 4, 5):
+            for i in range(len(keys) - n + 1):
+                if tuple(keys[i : i + n]) in wanted:
+                    expected.setdefault(tuple(keys[i : i + n]), set()).add(doc_id)
+    assert {p: h for p, h in evidence.doc_freq.items() if h} == expected
+    assert len(expected) == 400  # every sampled phrase occurs somewhere
+    for doc_id, keys in texts.items():  # taking the documents out again empties every set
+        trn_align._count(evidence, doc_id, keys, wanted, set(), set(), sign=-1)
+    assert not any(evidence.doc_freq.values())
