@@ -21,10 +21,12 @@ How a run is spread:
   task); the driver keeps the signatures (504 bytes a document) and closes the
   near-duplicate clusters by union-find over the verified pairs.
 
-``--ray-address ADDRESS`` (else ``$RAY_ADDRESS``) joins a running cluster, whose
-nodes must have copydesk installed; with neither, a local Ray with 2 CPUs is started
-for the run and shut down after it. A Ray already initialised in the process (a test
-fixture, a notebook) is used as it is.
+``--ray-address ADDRESS`` (else ``ray: {address: ...}`` in the config, else
+``$RAY_ADDRESS``) joins a running cluster, whose nodes must have copydesk installed;
+with none, a local Ray with 2 CPUs is started for the run and shut down after it. A
+Ray already initialised in the process (a test fixture, a notebook) is used as it is.
+``executor: ray`` in the config runs on Ray without the flag; ``--executor local``
+overrides it for one run.
 """
 
 from __future__ import annotations
@@ -62,17 +64,55 @@ INSTALL_HINT = "--executor ray needs Ray, which is not installed: pip install 'c
 @hookimpl
 def copydesk_add_arguments(parser):
     group = parser.add_argument_group("scale-out")
-    group.add_argument("--executor", choices=["local", "ray"], default="local",
+    group.add_argument("--executor", choices=["local", "ray"], default=None,
                        help="where per-document checks run: local (worker processes with --jobs) or ray "
-                            "(a Ray cluster; pip install 'copydesk[ray]')")
+                            "(a Ray cluster; pip install 'copydesk[ray]'); default: the config's "
+                            "executor, else local")
     group.add_argument("--ray-address", metavar="ADDRESS", default=None,
-                       help="Ray cluster to join with --executor ray (default: $RAY_ADDRESS, else a local "
-                            "Ray with 2 CPUs started for the run)")
+                       help="Ray cluster to join with --executor ray (default: the config's ray.address, "
+                            "else $RAY_ADDRESS, else a local Ray with 2 CPUs started for the run)")
+
+
+@hookimpl
+def copydesk_register_settings():
+    # top-level keys of copydesk.yaml, validated with the rest of the config
+    return {
+        "executor": {
+            "enum": ["local", "ray"],
+            "description": "Where per-document checks run: local (worker processes, --jobs) or ray "
+                           "(pip install 'copydesk[ray]'). --executor overrides it.",
+        },
+        "ray": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "address": {
+                    "type": "string", "minLength": 1,
+                    "description": "The Ray cluster to join (ray.init's address, e.g. ray://head:10001 or auto); "
+                                   "--ray-address overrides it, and it overrides $RAY_ADDRESS.",
+                },
+            },
+            "description": "Settings of the Ray executor.",
+        },
+    }
 
 
 def _wants_ray(config: Any) -> bool:
-    args = getattr(config, "args", None)
-    return getattr(args, "executor", "local") == "ray"
+    """``--executor`` when given, else the config's ``executor``, else local."""
+    chosen = getattr(getattr(config, "args", None), "executor", None)
+    if chosen is None:
+        chosen = (getattr(config, "raw", None) or {}).get("executor", "local")
+    return chosen == "ray"
+
+
+def ray_address(config: Any) -> str | None:
+    """``--ray-address`` when given, else the config's ``ray.address`` (``connect`` falls
+    back on ``$RAY_ADDRESS``)."""
+    flag = getattr(getattr(config, "args", None), "ray_address", None)
+    if flag:
+        return flag
+    section = (getattr(config, "raw", None) or {}).get("ray") or {}
+    return section.get("address") or None
 
 
 def import_ray() -> Any:
@@ -252,8 +292,7 @@ def copydesk_run_checks(session):
     """The run on Ray when ``--executor ray``; None otherwise, so the core runner runs."""
     if not _wants_ray(session.config):
         return None
-    args = session.config.args
-    connection = connect(getattr(args, "ray_address", None))
+    connection = connect(ray_address(session.config))
     try:
         ray = connection.ray
         ship_local_plugins(ray, session.checks)

@@ -53,6 +53,44 @@ def test_unknown_executor_is_a_usage_error(copydesk_project):
     assert result.exit_code == 2 and "invalid choice: 'spark'" in result.stderr
 
 
+def test_executor_and_ray_address_from_the_config(copydesk_project, monkeypatch):
+    """``executor: ray`` in copydesk.yaml runs on Ray without the flag, joining ``ray.address``;
+    ``--executor local`` overrides the config for one run."""
+    monkeypatch.setitem(sys.modules, "ray", None)  # the config's choice fails as the flag does
+    copydesk_project.write_corpus({"a.txt": STORY, "b.txt": STORY})
+    copydesk_project.write_config("version: 1\nexecutor: ray\nray:\n  address: ray://head:10001\n")
+    result = copydesk_project.run("check", "corpus", "--no-cache")
+    assert result.exit_code == 2 and result.stderr == "copydesk: error: " + ray_executor.INSTALL_HINT + "\n"
+    report = report_of(copydesk_project, "corpus", "--executor", "local")
+    assert report["summary"]["by_code"].get("DUP001") == 1
+
+
+@pytest.mark.parametrize("text, where, key", [
+    ("ray:\n  adress: ray://head:10001\n", "copydesk.yaml:3:3:", "unknown key 'adress' (did you mean 'address'?)"),
+    ("executor: spark\n", "copydesk.yaml:2:", "executor"),
+])
+def test_a_typo_in_the_ray_settings_is_an_error_naming_the_key(copydesk_project, text, where, key):
+    copydesk_project.write_corpus({"a.txt": STORY})
+    copydesk_project.write_config("version: 1\n" + text)
+    result = copydesk_project.run("check", "corpus", "--no-cache")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"copydesk: error: {where}") and key in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("flag, configured, expected", [
+    (None, None, None),
+    (None, "ray://config:1", "ray://config:1"),
+    ("ray://flag:1", "ray://config:1", "ray://flag:1"),
+])
+def test_ray_address_is_the_flag_then_the_config(flag, configured, expected):
+    from types import SimpleNamespace
+
+    config = SimpleNamespace(args=SimpleNamespace(executor="ray", ray_address=flag),
+                             raw={"ray": {"address": configured}} if configured else {})
+    assert ray_executor.ray_address(config) == expected
+
+
 class FakeRay:
     """Records how ``connect`` starts Ray."""
 
