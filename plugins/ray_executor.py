@@ -101,7 +101,7 @@ def _wants_ray(config: Any) -> bool:
     """``--executor`` when given, else the config's ``executor``, else local."""
     chosen = getattr(getattr(config, "args", None), "executor", None)
     if chosen is None:
-        chosen = (getattr(config, "raw", None) or {}).get("executor", "local")
+        chosen = config.raw.get("executor", "local")
     return chosen == "ray"
 
 
@@ -111,8 +111,7 @@ def ray_address(config: Any) -> str | None:
     flag = getattr(getattr(config, "args", None), "ray_address", None)
     if flag:
         return flag
-    section = (getattr(config, "raw", None) or {}).get("ray") or {}
-    return section.get("address") or None
+    return (config.raw.get("ray") or {}).get("address") or None
 
 
 def import_ray() -> Any:
