@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Mapping
 
 STOPWORDS = frozenset(
     """a about above across after afterwards again against all almost alone along already also although always am
@@ -148,16 +148,6 @@ def dot(a: Mapping[str, float], b: Mapping[str, float]) -> float:
     if len(a) > len(b):
         a, b = b, a
     return sum(w * b.get(t, 0.0) for t, w in a.items())
-
-
-def centroid(vectors: Sequence[Mapping[str, float]], weights: Sequence[float] | None = None) -> dict[str, float]:
-    """The unit-length weighted mean of vectors."""
-    total: dict[str, float] = defaultdict(float)
-    for index, vector in enumerate(vectors):
-        w = 1.0 if weights is None else weights[index]
-        for t, x in vector.items():
-            total[t] += w * x
-    return normalize(total)
 
 
 def top_terms(vector: Mapping[str, float], k: int) -> list[str]:
