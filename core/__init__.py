@@ -17,6 +17,7 @@ from .checks import Check
 from .corpus import Analysis, Corpus
 from .errors import ExitCode, UsageError
 from .hookspecs import hookimpl, hookspec
+from .jsoncodec import dumps_printable
 from .loading import CorpusSettings, Loader
 from .model import Document, Finding, LoadProblem, Related, Severity, Span
 from .output import Formatter, write_atomically
@@ -52,6 +53,7 @@ __all__ = [
     "Span",
     "UsageError",
     "digest",
+    "dumps_printable",
     "__version__",
     "hookimpl",
     "hookspec",

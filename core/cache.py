@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from .jsoncodec import loads as json_loads
 from .model import Finding, Related, Severity, Span
 
 DEFAULT_DIR = ".copydesk_cache"
@@ -186,7 +187,7 @@ def _unseal(raw: Any) -> Any:
     if hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()[:16] != check:
         return _BAD
     try:
-        return json.loads(body)
+        return json_loads(body)
     except ValueError:
         return _BAD
 

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any, Iterator
 
-from copydesk import Formatter, hookimpl
+from copydesk import Formatter, dumps_printable, hookimpl
 
 _COLORS = {"error": "\x1b[31m", "warning": "\x1b[33m", "info": "\x1b[36m"}
 _BOLD, _RESET = "\x1b[1m", "\x1b[0m"
@@ -86,10 +86,13 @@ class JsonFormat(Formatter):
         Written in pieces: json.dumps of the whole report with an indent builds a
         list of tens of millions of small strings for a large corpus (about ten
         times the output's size in memory) in the pure-Python encoder; one compact
-        line per record goes through the C encoder and keeps only one record's text
-        at a time. ensure_ascii keeps the file safe to embed and to show in any terminal.
+        line per record goes through a compiled encoder (msgspec, see
+        :mod:`copydesk.jsoncodec`) and keeps only one record's text at a time. A record
+        holding a character that is not printable (a bidi control, a C1 control, a line
+        separator) is written all in ASCII escapes, which keeps the file safe to embed
+        and to show in a terminal.
         """
-        encode = json.JSONEncoder(ensure_ascii=True).encode  # compact: the C encoder
+        encode = dumps_printable
         keys = list(report)
         yield "{"
         for position, key in enumerate(keys):
