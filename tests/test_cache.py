@@ -235,6 +235,44 @@ def test_keys_of_a_batch_are_the_digests_of_single_keys(tmp_path):
 
     cache = Cache(tmp_path, "9.9.9")
     keys = ["plain", "", "ünïcode ✓", "lone surrogate \udc80", "separator \x1f inside", "x" * 300]
-    assert cache._keys("ns/1", keys) == {digest("9.9.9", "ns/1", key): key for key in keys}
+    expected = {}
+    for key in keys:
+        db_key = bytes.fromhex(digest("9.9.9", "ns/1", key))
+        expected[int.from_bytes(db_key[:8], "big", signed=True)] = (db_key, key)
+    assert cache._keys("ns/1", keys) == expected
     cache.put_many("ns/1", {key: [number] for number, key in enumerate(keys)})
     assert cache.get_many("ns/1", keys) == {key: [number] for number, key in enumerate(keys)}
+
+
+def test_a_row_of_another_key_with_the_same_row_id_is_a_miss(tmp_path):
+    """Rows are found by the first 8 bytes of the key's digest; the whole digest decides."""
+    import sqlite3
+
+    from copydesk.cache import Cache
+
+    cache = Cache(tmp_path, "t")
+    cache.put_many("ns", {"a": 1, "b": 2})
+    cache.close()
+    with sqlite3.connect(tmp_path / "cache.sqlite") as conn:  # row "b" now claims a's row id
+        (rid_a,) = conn.execute("SELECT rid FROM entries WHERE value LIKE '%1'").fetchone()
+        conn.execute("DELETE FROM entries WHERE rid = ?", (rid_a,))
+        conn.execute("UPDATE entries SET rid = ?", (rid_a,))
+    cache = Cache(tmp_path, "t")
+    assert cache.get_many("ns", ["a", "b"]) == {}
+    assert (cache.hits, cache.misses) == (0, 2)
+    cache.close()
+
+
+def test_a_cache_written_in_the_earlier_layout_is_started_again(tmp_path):
+    import sqlite3
+
+    from copydesk.cache import Cache
+
+    with sqlite3.connect(tmp_path / "cache.sqlite") as conn:
+        conn.execute("CREATE TABLE entries (key TEXT PRIMARY KEY, value TEXT NOT NULL, used REAL NOT NULL)")
+        conn.execute("INSERT INTO entries VALUES ('k', 'v', 0)")
+    cache = Cache(tmp_path, "t")
+    assert cache.get_many("ns", ["k"]) == {}
+    cache.put_many("ns", {"k": [1]})
+    assert cache.get_many("ns", ["k"]) == {"k": [1]}
+    cache.close()
