@@ -34,13 +34,16 @@ TOUCH_AFTER_S = 24 * 3600
 LOCK_TIMEOUT_S = 10
 #: how much of the database file reads may map into memory (SQLite caps it at its build's limit)
 MMAP_BYTES = 1 << 34
-#: rows are found by ``rid``, the first 8 bytes of the key's SHA-256 as a signed integer, which
-#: is SQLite's rowid: one B-tree search a lookup, where a text primary key took two (its index,
-#: then the table; a warm run at 100,000 documents looks up a million and a half entries). The
-#: whole digest is kept in ``key``, and a row whose digest differs is a miss, never another's value.
-_COLUMNS = ["rid", "key", "value", "used"]
+#: rows are found by ``h``, the first 8 bytes of the key's SHA-256 as a signed integer, through
+#: an index of integers (a warm run at 100,000 documents looks up a million and a half entries:
+#: about 20% faster than an index of 64-character text keys). Rows are appended in rowid order:
+#: making ``h`` the rowid itself saves another 20% on lookups, but then every insert lands at a
+#: random place of the table, and writing a cold run's entries took twice as long. The whole
+#: digest is kept in ``key``, and a row whose digest differs is a miss, never another's value.
+_COLUMNS = ["h", "key", "value", "used"]
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS entries "
-           "(rid INTEGER PRIMARY KEY, key BLOB NOT NULL, value TEXT NOT NULL, used REAL NOT NULL)")
+           "(h INTEGER NOT NULL, key BLOB NOT NULL, value TEXT NOT NULL, used REAL NOT NULL);"
+           "CREATE UNIQUE INDEX IF NOT EXISTS entries_h ON entries (h)")
 
 
 def digest(*parts: str) -> str:
@@ -80,7 +83,7 @@ class Cache:
             if columns and columns != _COLUMNS:  # a cache written by an earlier copydesk: start again
                 db.execute("DROP TABLE entries")
                 db.commit()
-            db.execute(_SCHEMA)
+            db.executescript(_SCHEMA)
             db.execute("SELECT count(*) FROM entries LIMIT 1").fetchone()
             return db
         except sqlite3.DatabaseError as exc:
@@ -89,20 +92,20 @@ class Cache:
             if _locked(exc):
                 # another run holds it: work without the cache this time rather than wait or delete
                 db = sqlite3.connect(":memory:")
-                db.execute(_SCHEMA)
+                db.executescript(_SCHEMA)
                 return db
             # corrupt file: start again rather than trust any of it
             self._path.unlink(missing_ok=True)
             db = sqlite3.connect(self._path, timeout=LOCK_TIMEOUT_S)
-            db.execute(_SCHEMA)
+            db.executescript(_SCHEMA)
             return db
 
     def _keys(self, namespace: str, keys: Iterable[str]) -> dict[int, tuple[bytes, str]]:
-        """Row id -> (database key, key), for many keys of one namespace. The database key is
+        """``h`` -> (database key, key), for many keys of one namespace. The database key is
         ``sha256(version, namespace, key)``, with the hash of the shared prefix computed once
-        and copied (a warm run looks up a million and a half keys); the row id is its first
-        8 bytes. Two keys of one call with the same row id: the first is kept, the second is
-        never found (a miss; at 10 million entries, one chance in a million that any pair shares one)."""
+        and copied (a warm run looks up a million and a half keys); ``h`` is its first 8
+        bytes. Two keys with the same ``h``: one row holds one of them, the other is a miss
+        (at 10 million entries, about one chance in a million that any pair shares one)."""
         prefix = hashlib.sha256(f"{self.version}\x1f{namespace}\x1f".encode("utf-8", "surrogatepass"))
         result: dict[int, tuple[bytes, str]] = {}
         for key in keys:
@@ -118,27 +121,27 @@ class Cache:
         found: dict[str, Any] = {}
         bad: list[int] = []
         stale: list[int] = []  # hits whose last use is to be brought forward
-        rids = sorted(wanted)  # in the table's order: neighbouring pages are read together
+        hs = sorted(wanted)  # in the index's order: neighbouring pages are read together
         try:
-            for begin in range(0, len(rids), 500):
-                batch = rids[begin : begin + 500]
+            for begin in range(0, len(hs), 500):
+                batch = hs[begin : begin + 500]
                 marks = ",".join("?" * len(batch))
-                for rid, db_key, raw, used in self._db.execute(
-                        f"SELECT rid, key, value, used FROM entries WHERE rid IN ({marks})", batch):
-                    expected, key = wanted[rid]
+                for h, db_key, raw, used in self._db.execute(
+                        f"SELECT h, key, value, used FROM entries WHERE h IN ({marks})", batch):
+                    expected, key = wanted[h]
                     if db_key != expected:
-                        continue  # another key's row with the same id: a miss
+                        continue  # another key's row with the same h: a miss
                     value = _unseal(raw)
                     if value is _BAD:
-                        bad.append(rid)
+                        bad.append(h)
                     else:
                         found[key] = value
                         if used < self._now - TOUCH_AFTER_S:
-                            stale.append(rid)
+                            stale.append(h)
             if stale:
-                self._db.executemany("UPDATE entries SET used = ? WHERE rid = ?", [(self._now, r) for r in stale])
+                self._db.executemany("UPDATE entries SET used = ? WHERE h = ?", [(self._now, h) for h in stale])
             if bad:
-                self._db.executemany("DELETE FROM entries WHERE rid = ?", [(r,) for r in bad])
+                self._db.executemany("DELETE FROM entries WHERE h = ?", [(h,) for h in bad])
             self._db.commit()
         except sqlite3.DatabaseError as exc:
             self._failed(exc)
@@ -148,9 +151,9 @@ class Cache:
         return found
 
     def put_many(self, namespace: str, values: Mapping[str, Any]) -> None:
-        rows = [(rid, db_key, _seal(values[k]), self._now) for rid, (db_key, k) in self._keys(namespace, values).items()]
+        rows = [(h, db_key, _seal(values[k]), self._now) for h, (db_key, k) in self._keys(namespace, values).items()]
         try:
-            self._db.executemany("INSERT OR REPLACE INTO entries (rid, key, value, used) VALUES (?, ?, ?, ?)", rows)
+            self._db.executemany("INSERT OR REPLACE INTO entries (h, key, value, used) VALUES (?, ?, ?, ?)", rows)
             self._db.commit()  # short transactions: another run on the same cache is not kept waiting
         except sqlite3.DatabaseError as exc:
             self._failed(exc)

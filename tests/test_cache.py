@@ -244,8 +244,8 @@ def test_keys_of_a_batch_are_the_digests_of_single_keys(tmp_path):
     assert cache.get_many("ns/1", keys) == {key: [number] for number, key in enumerate(keys)}
 
 
-def test_a_row_of_another_key_with_the_same_row_id_is_a_miss(tmp_path):
-    """Rows are found by the first 8 bytes of the key's digest; the whole digest decides."""
+def test_a_row_of_another_key_with_the_same_h_is_a_miss(tmp_path):
+    """Rows are found by h, the first 8 bytes of the key's digest; the whole digest decides."""
     import sqlite3
 
     from copydesk.cache import Cache
@@ -253,10 +253,10 @@ def test_a_row_of_another_key_with_the_same_row_id_is_a_miss(tmp_path):
     cache = Cache(tmp_path, "t")
     cache.put_many("ns", {"a": 1, "b": 2})
     cache.close()
-    with sqlite3.connect(tmp_path / "cache.sqlite") as conn:  # row "b" now claims a's row id
-        (rid_a,) = conn.execute("SELECT rid FROM entries WHERE value LIKE '%1'").fetchone()
-        conn.execute("DELETE FROM entries WHERE rid = ?", (rid_a,))
-        conn.execute("UPDATE entries SET rid = ?", (rid_a,))
+    with sqlite3.connect(tmp_path / "cache.sqlite") as conn:  # row "b" now claims the h of "a"
+        (h_a,) = conn.execute("SELECT h FROM entries WHERE value LIKE '%1'").fetchone()
+        conn.execute("DELETE FROM entries WHERE h = ?", (h_a,))
+        conn.execute("UPDATE entries SET h = ?", (h_a,))
     cache = Cache(tmp_path, "t")
     assert cache.get_many("ns", ["a", "b"]) == {}
     assert (cache.hits, cache.misses) == (0, 2)
