@@ -57,7 +57,7 @@ def validate_report(report: Mapping[str, Any]) -> list[str]:
         try:
             if fast.is_valid(report):
                 return []
-        except Exception:  # noqa: BLE001 - a value it cannot read (an integer past 64 bits): ask jsonschema
+        except Exception:  # noqa: BLE001 - a value it cannot read: let jsonschema judge and word it
             pass
     from jsonschema import Draft202012Validator
 
@@ -138,13 +138,13 @@ def finding_dict(finding: Finding, fingerprint: str, corpus: "Corpus | None",
         places = Places(corpus)
     related = []
     for rel in finding.related:
-        if rel.span is None:
-            entry: dict[str, Any] = {"document": rel.document, "span": None}
-        else:
-            other, where, excerpt = places.place(rel.document, rel.span)
-            entry = {"document": rel.document, "span": where}
+        entry: dict[str, Any] = {"document": rel.document, "span": None}
+        excerpt = None  # only for a span in a document of the corpus
+        if rel.span is not None:
+            other, entry["span"], text = places.place(rel.document, rel.span)
+            excerpt = text if other is not None else None
         entry["similarity"] = None if rel.similarity is None else round(float(rel.similarity), 4)
-        if rel.span is not None and other is not None:
+        if excerpt is not None:
             entry["excerpt"] = excerpt
         related.append(entry)
     if finding.span is None:
