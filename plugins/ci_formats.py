@@ -9,7 +9,6 @@ that they can neither drive a terminal or CI log nor break XML.
 from __future__ import annotations
 
 import html
-import json
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from copydesk import Formatter, hookimpl
+from copydesk import Formatter, dumps_printable, hookimpl
 from copydesk.plugins.formats import TextFormat
 
 # C0 controls but tab and newline, DEL, C1 controls, line/paragraph separators,
@@ -133,8 +132,9 @@ class SarifFormat(Formatter):
             "results": results,
         }
         sarif = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
-        # compact: the C encoder is many times faster, and GitHub caps uploads at 10 MB
-        return json.dumps(sarif, ensure_ascii=True, separators=(",", ":")) + "\n"
+        # compact (GitHub caps uploads at 10 MB), through msgspec; UTF-8, or all in \u escapes
+        # wherever some text holds a character that is not printable
+        return dumps_printable(sarif) + "\n"
 
     @staticmethod
     def rule(check: dict[str, Any]) -> dict[str, Any]:
