@@ -44,7 +44,7 @@ def dumps_printable(value: Any) -> str:
             text = _encode(value).decode("utf-8")
         except (TypeError, ValueError):  # a type or key it does not take; a lone surrogate
             return _ascii_encoder.encode(value)
-        if text.isascii() or text.isprintable():  # both scans run in C, in one pass
+        if text.isascii() or text.isprintable():  # both scans run in C
             return text
     return _ascii_encoder.encode(value)
 

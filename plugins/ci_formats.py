@@ -132,8 +132,8 @@ class SarifFormat(Formatter):
             "results": results,
         }
         sarif = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
-        # compact (GitHub caps uploads at 10 MB), through msgspec; UTF-8, or all in \u escapes
-        # wherever some text holds a character that is not printable
+        # compact (GitHub caps uploads at 10 MB), through msgspec; UTF-8, or wholly in \u escapes
+        # if any text in it holds a character that is not printable
         return dumps_printable(sarif) + "\n"
 
     @staticmethod
