@@ -1,7 +1,5 @@
 """``python -m copydesk``: the same as the ``copydesk`` command."""
 
-import sys
+from .cli import entry
 
-from .cli import main
-
-sys.exit(main())
+entry()

@@ -143,7 +143,8 @@ def _run(config: Config, *, jobs: int | None, extra_plugins: Sequence[Any], pm: 
         if cache is not None:
             cache.close()
     findings.extend(problem_findings(problems, checks))
-    with collector_paused():  # the report: millions of small acyclic dicts (see collector.py)
+    # the report: millions of small acyclic dicts, kept to the end (see collector.py)
+    with collector_paused(set_aside_after=True):
         # fingerprints over every finding, kept or suppressed, so that suppressing one
         # never renumbers another; suppression hooks (baselines) read them
         ordered = sorted(findings, key=Finding.sort_key)

@@ -189,6 +189,33 @@ def test_python_dash_m_runs(project):
     assert done.returncode == 1 and "DUP001" in done.stdout
 
 
+def test_the_command_ends_quickly_yet_runs_exit_handlers_and_flushes_its_output(project):
+    """``python -m copydesk`` ends with os._exit (see cli.entry): a plugin's atexit handler
+    and a thread it left running still finish, and the whole text report reaches a pipe."""
+    import subprocess
+    import sys
+
+    (project.path / "exit_plugin.py").write_text(
+        "import atexit, threading, time\n"
+        "from pathlib import Path\n"
+        "from copydesk import hookimpl\n"
+        "def _late():\n"
+        "    time.sleep(0.3)\n"
+        "    Path('thread-done').write_text('yes')\n"
+        "@hookimpl\n"
+        "def copydesk_session_finish(session, exit_code):\n"
+        "    atexit.register(lambda: Path('atexit-done').write_text(str(exit_code)))\n"
+        "    threading.Thread(target=_late).start()\n"
+    )
+    (project.path / "copydesk.yaml").write_text("plugins: [exit_plugin.py]\n")
+    done = subprocess.run([sys.executable, "-m", "copydesk", "check", "corpus", "--select", "DUP001", "--format", "json"],
+                          cwd=project.path, capture_output=True, text=True)
+    assert done.returncode == 1, done.stderr
+    assert (project.path / "atexit-done").read_text() == "1"
+    assert (project.path / "thread-done").read_text() == "yes"
+    assert json.loads(done.stdout)["summary"]["by_code"] == {"DUP001": 1}  # the report reached the pipe whole
+
+
 def test_output_to_a_device_writes_through_it_and_keeps_it(project, tmp_path):
     import os
     import stat
