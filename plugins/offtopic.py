@@ -12,13 +12,24 @@ import functools
 import hashlib
 import json
 import statistics
+import uuid
 from collections import defaultdict
 
 from copydesk import Check, Document, Finding, Related, Severity, Span, digest, hookimpl
 from copydesk.plugins.top_lines import cut_ending, fold_line, line_boilerplate, words
-from copydesk.plugins.top_story import (LeadIndex, StoryText, find_foreign_run, foreign_terms, sibling_relative, sibling_support,
-                                         story_from_json, story_units_of_text, topic_support)
-from copydesk.plugins.top_terms import IdfModel, dot, stem, term_bag, top_terms
+from copydesk.plugins.top_story import (
+    LeadIndex,
+    StoryText,
+    find_foreign_run,
+    foreign_terms,
+    kept_index,
+    sibling_relative,
+    sibling_support,
+    story_from_json,
+    story_units_of_text,
+    topic_support,
+)
+from copydesk.plugins.top_terms import IdfModel, dot, stem, term_bag
 
 
 def _reuse(corpus):
@@ -27,6 +38,19 @@ def _reuse(corpus):
         return corpus.analysis("reuse")
     except KeyError:
         return None
+
+
+class _Bags(dict):
+    """Each story's bag of terms (story id -> Counter), made when first asked for: a warm
+    run with a kept lead index needs those of a few documents only."""
+
+    def __init__(self, stories):
+        super().__init__()
+        self._stories = stories
+
+    def __missing__(self, doc_id: str):
+        bag = self[doc_id] = self._stories[doc_id].bag()
+        return bag
 
 
 def _quote(text: str, width: int = 60) -> str:
@@ -94,16 +118,21 @@ class OffTopicPassage(Check):
         nonempty = [doc for doc in corpus if doc.text.strip()]
         stories = {doc.id: story_from_json(doc, data) for doc, data in
                    zip(nonempty, corpus.per_document("top-story-units/1", story_units_of_text, nonempty))}
-        bags = {doc_id: story.bag() for doc_id, story in stories.items()}
-        # IDF as fitted at the start of the statistics generation (every run without a cache)
-        idf = IdfModel.from_json(corpus.fitted("top001-idf/1", lambda: IdfModel.fit(bags.values()).to_json()))
+        bags = _Bags(stories)
+        # IDF as fitted at the start of the statistics generation (every run without a cache);
+        # the token tells the lead index which fit its rows were weighed with
+        fitted = corpus.fitted("top001-idf/1", lambda: dict(IdfModel.fit(bags[d] for d in stories).to_json(),
+                                                            token=uuid.uuid4().hex))
+        idf = IdfModel.from_json(fitted)
         reuse = _reuse(corpus) if o["use_siblings"] else None
-        index = LeadIndex(bags, idf) if o["topic_neighbours"] else None
+        # the topic neighbours' index: kept per generation, rows replaced for changed documents
+        index = kept_index(corpus, "top001-lead-index/1", list(stories), lambda ids: {d: bags[d] for d in ids}, idf,
+                           str(fitted.get("token"))) if o["topic_neighbours"] else None
         judged = [(doc_id, story) for doc_id, story in stories.items()
                   if len(story.units) >= o["min_units"] and story.words >= o["min_words"]]
-        # bags.keys() is a set view: intersecting with it is per sibling (a set(bags) here was
-        # built for every document: quadratic in the corpus)
-        siblings_of = {doc_id: sorted(bags.keys() & {other for other, _, _ in reuse.linked(doc_id)}) if reuse else []
+        # stories.keys() is a set view: intersecting with it is per sibling (a set(stories) here
+        # was built for every document: quadratic in the corpus)
+        siblings_of = {doc_id: sorted(stories.keys() & {other for other, _, _ in reuse.linked(doc_id)}) if reuse else []
                        for doc_id, _ in judged}
         # a document's findings depend on its text, its siblings' texts, the generation's IDF and
         # its topic neighbours' texts. The entry keeps the neighbours, the lead terms they were
@@ -154,7 +183,7 @@ class OffTopicPassage(Check):
         for doc_id in sorted(corpus.generation.touched_ids):
             row = index.row_of.get(doc_id)
             if row is not None:
-                for term in index.tops[row]:
+                for term in index.tops_of(row):
                     if term in index.postings:
                         by_term[term].append(doc_id)
         return by_term
@@ -494,18 +523,29 @@ class OffTopicDocument(Check):
     def check_corpus(self, corpus):
         o = self.options
         docs = [d for d in corpus if len(d.text.split()) >= o["min_words"]]
-        nonempty = [d for d in corpus if d.text.strip()]
-        # per-document term counts: from the incremental cache for unchanged texts, else in workers
-        bags = dict(zip([d.id for d in nonempty], corpus.per_document("top-term-counts/1", term_bag, nonempty)))
-        # IDF as fitted at the start of the statistics generation (every run without a cache)
-        idf = IdfModel.from_json(corpus.fitted("top004-idf/1", lambda: IdfModel.fit(bags.values()).to_json()))
-        vectors = {doc_id: idf.vector(bag) for doc_id, bag in bags.items()}
         if o["keywords"]:
             yield from self._against_keywords(docs)
-        elif o["reference_documents"]:
-            yield from self._against_references(corpus, docs, vectors)
-        elif len(vectors) >= o["min_documents"]:
-            yield from self._against_corpus(corpus, docs, vectors)
+            return
+        by_id = {d.id: d for d in corpus if d.text.strip()}
+        counted: dict = {}
+
+        def bags_of(ids):
+            # per-document term counts: from the incremental cache for unchanged texts, else in workers
+            todo = [doc_id for doc_id in ids if doc_id not in counted]
+            counted.update(zip(todo, corpus.per_document("top-term-counts/1", term_bag, [by_id[d] for d in todo])))
+            return {doc_id: counted[doc_id] for doc_id in ids}
+
+        # IDF as fitted at the start of the statistics generation (every run without a cache),
+        # and the TF-IDF rows weighed with it: kept per generation, replaced for changed documents
+        fitted = corpus.fitted("top004-idf/1", lambda: dict(IdfModel.fit(bags_of(list(by_id)).values()).to_json(),
+                                                            token=uuid.uuid4().hex))
+        idf = IdfModel.from_json(fitted)
+        index = TermIndex(kept_index(corpus, "top004-term-index/1", list(by_id), bags_of, idf, str(fitted.get("token")),
+                                     top=TOP_TERMS))
+        if o["reference_documents"]:
+            yield from self._against_references(docs, index)
+        elif len(by_id) >= o["min_documents"]:
+            yield from self._against_corpus(corpus, docs, index)
 
     def _against_keywords(self, docs):
         wanted = [[stem(w.casefold()) for w in words(k)] for k in self.options["keywords"]]
@@ -520,14 +560,14 @@ class OffTopicDocument(Check):
                     data={"keywords": list(self.options["keywords"])}, anchor="keywords",
                 )
 
-    def _against_references(self, corpus, docs, vectors):
-        references = [r for r in self.options["reference_documents"] if r in vectors]
+    def _against_references(self, docs, index):
+        references = [r for r in self.options["reference_documents"] if r in index]
         if not references:
             return
         for doc in docs:
             if doc.id in references:
                 continue
-            best, best_id = max((dot(vectors[doc.id], vectors[r]), r) for r in references)
+            best, best_id = max((dot(index.vector(doc.id), index.vector(r)), r) for r in references)
             if best < self.options["reference_threshold"]:
                 yield self.finding(
                     doc, None,
@@ -537,13 +577,11 @@ class OffTopicDocument(Check):
                     data={"similarity": round(best, 4)}, anchor="references",
                 )
 
-    def _against_corpus(self, corpus, docs, vectors):
-        index = TermIndex(vectors)
-
+    def _against_corpus(self, corpus, docs, index):
         def typical_best_match():
             # the corpus's typical best match, on a fixed sample of large corpora (exact below it);
             # a statistic of the generation, like the IDF (2,000 full searches: most of a warm run)
-            best_of_sample = nearest_neighbours(vectors, only=_median_sample(vectors), index=index)
+            best_of_sample = nearest_neighbours(index, only=_median_sample(index.ids))
             return statistics.median(score for score, _ in best_of_sample.values()) if best_of_sample else None
 
         median = corpus.fitted(f"top004-median/1/{MEDIAN_SAMPLE}", typical_best_match)
@@ -553,9 +591,9 @@ class OffTopicDocument(Check):
             return  # a corpus of many topics: nobody is a stray
         threshold = self.options["max_similarity"]
         for doc in docs:
-            if doc.id not in vectors or has_match(vectors, doc.id, threshold, index):
+            if doc.id not in index or has_match(index, doc.id, threshold):
                 continue  # no stray: the search stopped at the first match at or above the bar
-            score, other = nearest_neighbours(vectors, only=[doc.id], index=index)[doc.id]
+            score, other = nearest_neighbours(index, only=[doc.id])[doc.id]
             if score >= threshold:
                 continue
             match = f"best match {other} at {score:.2f}" if other else "no document shares its distinctive terms"
@@ -572,29 +610,64 @@ class OffTopicDocument(Check):
 MEDIAN_SAMPLE = 2000
 
 
-def _median_sample(vectors) -> list[str]:
+def _median_sample(ids) -> list[str]:
     """The documents whose best match sets the corpus median: all of them up to
     MEDIAN_SAMPLE, else a fixed sample (by a digest of the id, so the same corpus
     always gives the same sample, whatever its order)."""
-    ids = sorted(vectors)
+    ids = sorted(ids)
     if len(ids) <= MEDIAN_SAMPLE:
         return ids
     return sorted(ids, key=lambda i: hashlib.blake2b(i.encode("utf-8", "surrogatepass"), digest_size=8).digest())[:MEDIAN_SAMPLE]
 
 
+#: heaviest terms per document that TOP004's candidates are found by
+TOP_TERMS = 25
+
+
 class TermIndex:
-    """Each document's ``top`` heaviest terms, and the documents holding each such term."""
+    """TOP004's view of the corpus's TF-IDF vectors (a :class:`LeadIndex` of them): each
+    document's heaviest terms with their weights, the documents holding each such term
+    (none when more than the index's ``max_postings`` do: too common to point at a
+    neighbour), and each document's whole vector, made when first asked for."""
 
-    def __init__(self, vectors, top: int = 25):
-        self.vectors = vectors
-        self.tops = {doc_id: top_terms(vector, top) for doc_id, vector in vectors.items()}
-        self.postings: dict[str, list[str]] = defaultdict(list)
-        for doc_id, terms in self.tops.items():
-            for term in terms:
-                self.postings[term].append(doc_id)
+    def __init__(self, rows: LeadIndex):
+        self.rows = rows
+        self.ids = rows.ids
+        self._vectors: dict[str, dict[str, float]] = {}
+        self._holders: dict[str, tuple[list[str], list[float]]] = {}
+
+    @classmethod
+    def of_vectors(cls, vectors, top: int = TOP_TERMS, max_postings: int = 500) -> "TermIndex":
+        """The index of vectors weighed beforehand (document id -> unit TF-IDF vector)."""
+        return cls(LeadIndex.of_vectors(vectors, top, max_postings))
+
+    def __contains__(self, doc_id: str) -> bool:
+        return doc_id in self.rows.row_of
+
+    def vector(self, doc_id: str) -> dict[str, float]:
+        vector = self._vectors.get(doc_id)
+        if vector is None:
+            vector = self._vectors[doc_id] = self.rows.vector_of(self.rows.row_of[doc_id])
+        return vector
+
+    def heaviest(self, doc_id: str) -> list[tuple[str, float]]:
+        """(term, weight) of the document's heaviest terms, heaviest first."""
+        rows, row = self.rows, self.rows.row_of[doc_id]
+        start, end = rows.top_indptr[row], rows.top_indptr[row + 1]
+        return list(zip(rows.tops_of(row), rows.top_weights[start:end].tolist()))
+
+    def holders(self, term: str) -> tuple[list[str], list[float]]:
+        """The documents holding ``term`` among their heaviest, with its weight in each."""
+        found = self._holders.get(term)
+        if found is None:
+            rows = self.rows.postings.get(term)
+            ids = self.ids
+            found = ([], []) if rows is None else ([ids[r] for r in rows.tolist()], self.rows.posting_weights[term].tolist())
+            self._holders[term] = found
+        return found
 
 
-def has_match(vectors, doc_id: str, threshold: float, index: TermIndex, max_postings: int = 500) -> bool:
+def has_match(index: TermIndex, doc_id: str, threshold: float) -> bool:
     """Whether some other document's cosine to ``doc_id`` reaches ``threshold``.
 
     The part of a cosine that shared heavy terms make up is a lower bound of the whole
@@ -602,55 +675,48 @@ def has_match(vectors, doc_id: str, threshold: float, index: TermIndex, max_post
     first candidate whose partial sum reaches the bar; only when none does are the
     best candidates' full cosines computed. Topical documents stop after a term or two.
     """
-    vector = vectors[doc_id]
-    partial = _partial_cosines(vectors, doc_id, index, max_postings, stop_at=threshold)
+    partial = _partial_cosines(index, doc_id, stop_at=threshold)
     if partial is None:
         return True
+    vector = index.vector(doc_id)
     ranked = sorted(partial, key=lambda o: (-partial[o], o))[:32]
-    return any(dot(vector, vectors[o]) >= threshold for o in ranked)
+    return any(dot(vector, index.vector(o)) >= threshold for o in ranked)
 
 
-def _partial_cosines(vectors, doc_id: str, index: TermIndex, max_postings: int, stop_at: float | None = None):
+def _partial_cosines(index: TermIndex, doc_id: str, stop_at: float | None = None):
     """Each candidate's share of the cosine with ``doc_id`` from their shared heavy terms.
 
-    Terms held by more than ``max_postings`` documents are skipped. With ``stop_at``,
+    Terms too common to be in the index's postings are skipped. With ``stop_at``,
     None as soon as one candidate's share reaches it (the share is a lower bound).
     """
-    vector = vectors[doc_id]
     partial: dict[str, float] = defaultdict(float)
-    for term in index.tops[doc_id]:
-        holders = index.postings[term]
-        if len(holders) > max_postings:
-            continue
-        weight = vector[term]
-        for other in holders:
+    for term, weight in index.heaviest(doc_id):
+        holders, weights = index.holders(term)
+        for other, other_weight in zip(holders, weights):
             if other != doc_id:
-                partial[other] += weight * vectors[other][term]
+                partial[other] += weight * other_weight
                 if stop_at is not None and partial[other] >= stop_at:
                     return None
     return partial
 
 
-def nearest_neighbours(vectors, top: int = 25, max_postings: int = 500, shortlist: int = 32,
-                       only=None, index: "TermIndex | None" = None) -> dict[str, tuple[float, str | None]]:
+def nearest_neighbours(index: TermIndex, shortlist: int = 32, only=None) -> dict[str, tuple[float, str | None]]:
     """Each document's best cosine to another, among candidates sharing distinctive terms.
 
-    Candidates come from an inverted index over each document's ``top`` heaviest
-    terms; terms in more than ``max_postings`` documents are too common to point
-    at a neighbour and are skipped, which keeps the search near linear. Candidates
-    are first ranked by the part of the cosine their shared heavy terms make up
-    (accumulated from the postings, no vector walk); only the ``shortlist`` best get
-    the full cosine, which otherwise dominated the run (up to top x max_postings
-    full dot products per document). ``only``: the documents to find matches for
-    (default: all).
+    Candidates come from the index's postings of each document's heaviest terms;
+    terms too common to point at a neighbour are skipped, which keeps the search
+    near linear. Candidates are first ranked by the part of the cosine their shared
+    heavy terms make up (accumulated from the postings, no vector walk); only the
+    ``shortlist`` best get the full cosine, which otherwise dominated the run (up to
+    top x max_postings full dot products per document). ``only``: the documents to
+    find matches for (default: all).
     """
-    index = index or TermIndex(vectors, top)
     best: dict[str, tuple[float, str | None]] = {}
-    for doc_id in (index.tops if only is None else only):
-        vector = vectors[doc_id]
-        partial = _partial_cosines(vectors, doc_id, index, max_postings)
+    for doc_id in (index.ids if only is None else only):
+        vector = index.vector(doc_id)
+        partial = _partial_cosines(index, doc_id)
         ranked = sorted(partial, key=lambda o: (-partial[o], o))[:shortlist]
-        scored = [(dot(vector, vectors[o]), o) for o in sorted(ranked)]
+        scored = [(dot(vector, index.vector(o)), o) for o in sorted(ranked)]
         best[doc_id] = max(scored) if scored else (0.0, None)
     return best
 

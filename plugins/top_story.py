@@ -9,12 +9,19 @@ story, and the boilerplate check reports them.
 
 from __future__ import annotations
 
+import base64
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Callable, Collection, Iterable, Mapping, Sequence
 
 from copydesk import Document
-from copydesk.plugins.top_lines import is_bullet, is_heading, is_label, is_separator, line_boilerplate
+from copydesk.plugins.top_lines import (
+    is_bullet,
+    is_heading,
+    is_label,
+    is_separator,
+    line_boilerplate,
+)
 from copydesk.plugins.top_segment import Split, best_split
 from copydesk.plugins.top_terms import IdfModel, term_counts, top_terms
 
@@ -162,34 +169,114 @@ class LeadIndex:
     arrays, row by row), so a lead's cosines to its up to 15 x 500 candidates are a
     few array operations instead of thousands of dictionary walks (that walk was
     most of TOP001's time on 10,000 documents).
+
+    A row depends only on its document's bag of terms and the IDF, so with a fixed
+    IDF (a statistics generation's) the index can be kept between runs
+    (:meth:`to_state`, :meth:`from_state`) and only the rows of added, edited or
+    deleted documents replaced (:meth:`updated`). Nothing depends on the order of
+    the rows (neighbours are ranked by cosine, then id), so an updated index finds
+    what one built afresh finds.
     """
 
     def __init__(self, bags: Mapping[str, Counter], idf: IdfModel, top: int = 30, max_postings: int = 500):
+        ids = list(bags)
+        vocabulary: list[str] = []
+        rows = _index_rows((idf.vector(bags[doc_id]) for doc_id in ids), {}, vocabulary, top)
+        self._assemble(ids, vocabulary, *rows, top=top, max_postings=max_postings)
+
+    @classmethod
+    def of_vectors(cls, vectors: Mapping[str, Mapping[str, float]], top: int = 30, max_postings: int = 500) -> "LeadIndex":
+        """The index of TF-IDF vectors weighed beforehand (document id -> unit vector)."""
+        ids = list(vectors)
+        vocabulary: list[str] = []
+        index = cls.__new__(cls)
+        index._assemble(ids, vocabulary, *_index_rows((vectors[d] for d in ids), {}, vocabulary, top),
+                        top=top, max_postings=max_postings)
+        return index
+
+    def _assemble(self, ids: list[str], vocabulary: list[str], indptr, terms, weights, top_indptr, top_columns,
+                  top_weights, *, top: int, max_postings: int) -> None:
         import numpy as np
 
-        self.ids: list[str] = list(bags)
-        self.row_of = {doc_id: row for row, doc_id in enumerate(self.ids)}
-        self.term_id: dict[str, int] = {}
-        #: each row's heaviest terms (the postings it is in)
-        self.tops: list[list[str]] = []
-        postings: dict[str, list[int]] = {}
-        lengths, terms, weights = [], [], []
-        for row, doc_id in enumerate(self.ids):
-            vector = idf.vector(bags[doc_id])
-            lengths.append(len(vector))
-            for term, weight in vector.items():
-                terms.append(self.term_id.setdefault(term, len(self.term_id)))
-                weights.append(weight)
-            self.tops.append(top_terms(vector, top))
-            for term in self.tops[-1]:
-                postings.setdefault(term, []).append(row)
-        self.indptr = np.zeros(len(self.ids) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=self.indptr[1:])
-        self.terms = np.array(terms, dtype=np.int64)
-        self.weights = np.array(weights, dtype=np.float64)
-        self.postings = {term: np.array(rows, dtype=np.int64) for term, rows in postings.items()
-                         if len(rows) <= max_postings}  # longer lists are too common to point at a topic
-        self._query = np.zeros(len(self.term_id), dtype=np.float64)
+        self.ids = ids
+        self.row_of = {doc_id: row for row, doc_id in enumerate(ids)}
+        #: column -> term, and term -> column
+        self.vocabulary = vocabulary
+        self.term_id = {term: column for column, term in enumerate(vocabulary)}
+        self.indptr, self.terms, self.weights = indptr, terms, weights
+        #: each row's heaviest terms (the postings it is in), as columns with their weights, row after row
+        self.top_indptr, self.top_columns, self.top_weights = top_indptr, top_columns, top_weights
+        self.top, self.max_postings = top, max_postings
+        # the postings: the rows holding each term among their heaviest, in row order
+        # (a stable sort of the columns keeps it), with the term's weight in each; lists
+        # longer than max_postings are left out: too common to point at a topic
+        row_of_entry = np.repeat(np.arange(len(ids), dtype=np.int64), np.diff(top_indptr))
+        order = np.argsort(top_columns, kind="stable")
+        columns, holders, holder_weights = top_columns[order], row_of_entry[order], top_weights[order]
+        bounds = np.flatnonzero(np.diff(columns)) + 1
+        spans = [(start, end) for start, end in zip([0, *bounds.tolist()], [*bounds.tolist(), len(columns)])
+                 if 0 < end - start <= max_postings]
+        self.postings = {vocabulary[int(columns[start])]: holders[start:end] for start, end in spans}
+        #: term -> the weight of the term in each of its postings' rows
+        self.posting_weights = {vocabulary[int(columns[start])]: holder_weights[start:end] for start, end in spans}
+        self._query = np.zeros(len(vocabulary), dtype=np.float64)
+
+    def tops_of(self, row: int) -> list[str]:
+        """The heaviest terms of the document in ``row``, heaviest first."""
+        return [self.vocabulary[column] for column in
+                self.top_columns[self.top_indptr[row] : self.top_indptr[row + 1]].tolist()]
+
+    def vector_of(self, row: int) -> dict[str, float]:
+        """The TF-IDF vector of the document in ``row``, its terms in the order they were weighed."""
+        start, end = int(self.indptr[row]), int(self.indptr[row + 1])
+        vocabulary = self.vocabulary
+        return dict(zip([vocabulary[c] for c in self.terms[start:end].tolist()], self.weights[start:end].tolist()))
+
+    def updated(self, keep: Collection[str], bags: Mapping[str, Counter], idf: IdfModel) -> "LeadIndex":
+        """A new index: the rows of the documents in ``keep``, and a row for each of ``bags``
+        (added or edited documents), weighed with ``idf`` (the IDF this index was built with)."""
+        import numpy as np
+
+        kept = [row for row, doc_id in enumerate(self.ids) if doc_id in keep]
+        kept_rows = np.array(kept, dtype=np.int64)
+        vocabulary = list(self.vocabulary)
+        fresh = _index_rows((idf.vector(bag) for bag in bags.values()), dict(self.term_id), vocabulary, self.top)
+        indptr, terms, weights = _gather(self.indptr, kept_rows, self.terms, self.weights)
+        top_indptr, top_columns, top_weights = _gather(self.top_indptr, kept_rows, self.top_columns, self.top_weights)
+        index = LeadIndex.__new__(LeadIndex)
+        index._assemble(
+            [self.ids[row] for row in kept] + list(bags), vocabulary,
+            np.concatenate((indptr, fresh[0][1:] + indptr[-1])), np.concatenate((terms, fresh[1])),
+            np.concatenate((weights, fresh[2])), np.concatenate((top_indptr, fresh[3][1:] + top_indptr[-1])),
+            np.concatenate((top_columns, fresh[4])), np.concatenate((top_weights, fresh[5])),
+            top=self.top, max_postings=self.max_postings)
+        return index
+
+    def to_state(self) -> dict:
+        """The index as a JSON value (arrays in base64), for :meth:`from_state`."""
+        return {"ids": self.ids, "vocabulary": self.vocabulary, "top": self.top, "max_postings": self.max_postings,
+                **{name: _encoded(getattr(self, name)) for name, _ in _ARRAYS}}
+
+    @classmethod
+    def from_state(cls, state: Mapping) -> "LeadIndex":
+        """The index :meth:`to_state` wrote; ValueError when ``state`` is not one."""
+        try:
+            arrays = [_decoded(state[name], dtype) for name, dtype in _ARRAYS]
+            ids, vocabulary = list(state["ids"]), list(state["vocabulary"])
+            top, max_postings = int(state["top"]), int(state["max_postings"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"not a lead index state: {exc}") from None
+        indptr, terms, weights, top_indptr, top_columns, top_weights = arrays
+        rows = len(ids)
+        if (len(indptr) != rows + 1 or len(top_indptr) != rows + 1 or int(indptr[0]) != 0 or int(top_indptr[0]) != 0
+                or int(indptr[-1]) != len(terms) or len(weights) != len(terms)
+                or int(top_indptr[-1]) != len(top_columns) or len(top_weights) != len(top_columns)
+                or (len(terms) and int(terms.max()) >= len(vocabulary))
+                or (len(top_columns) and int(top_columns.max()) >= len(vocabulary))):
+            raise ValueError("not a lead index state: its arrays disagree")
+        index = cls.__new__(cls)
+        index._assemble(ids, vocabulary, *arrays, top=top, max_postings=max_postings)
+        return index
 
     def holders(self, term: str) -> list[str]:
         """The documents that have ``term`` among their heaviest terms (none when too many do)."""
@@ -257,6 +344,100 @@ class LeadIndex:
         for term, _ in known:
             query[term] = 0.0
         return scores
+
+
+#: the arrays of a LeadIndex's state, with their types (little-endian, whatever the machine)
+_ARRAYS = (("indptr", "<i8"), ("terms", "<i4"), ("weights", "<f8"), ("top_indptr", "<i8"), ("top_columns", "<i4"),
+           ("top_weights", "<f8"))
+
+
+def kept_index(corpus, name: str, ids: list[str], bags_of: Callable[[list[str]], Mapping[str, Counter]],
+               idf: IdfModel, fit_token: str, top: int = 30) -> LeadIndex:
+    """The :class:`LeadIndex` of the documents ``ids`` (weighed with the statistics
+    generation's ``idf``), kept in the incremental cache under ``name``.
+
+    One entry per generation; a run replaces only the rows of documents added, edited
+    or deleted since (a row depends only on the text and the IDF: at 100,000 documents
+    building an index from every document's terms took several seconds of every run).
+    ``bags_of(ids)`` gives the bags of terms of those documents. ``fit_token`` names the
+    fit of the IDF: a state weighed with another fit, or one that does not load, is
+    built again. Without a cache the index is built afresh.
+    """
+    if corpus.cache is None:
+        return LeadIndex(bags_of(ids), idf, top=top)
+    current = {doc_id: corpus[doc_id].sha256 for doc_id in ids}
+    namespace = corpus.cache_namespace(f"{name}@{corpus.generation.id}", LeadIndex)
+    stored = corpus.cache.get_many(namespace, ["state"]).get("state")
+    index = None
+    if isinstance(stored, dict) and stored.get("fit") == fit_token and isinstance(stored.get("documents"), dict):
+        try:
+            index = LeadIndex.from_state(stored["index"])
+        except (KeyError, ValueError):
+            index = None
+    if index is None or index.top != top:
+        index = LeadIndex(bags_of(ids), idf, top=top)
+    else:
+        before = stored["documents"]
+        keep = {doc_id for doc_id in index.ids if before.get(doc_id) == current.get(doc_id)}
+        added = [doc_id for doc_id in ids if doc_id not in keep]
+        if len(keep) == len(index.ids) and not added:
+            return index
+        index = index.updated(keep, bags_of(added), idf)
+    corpus.cache.put_many(namespace, {"state": {"fit": fit_token, "documents": current, "index": index.to_state()}})
+    return index
+
+
+def _index_rows(vectors: Iterable[Mapping[str, float]], term_id: dict[str, int], vocabulary: list[str], top: int):
+    """(indptr, columns, weights, top indptr, top columns, top weights) of these rows as arrays;
+    terms not in ``term_id`` get the next columns (appended to ``vocabulary``)."""
+    import numpy as np
+
+    lengths, columns, weights, top_lengths, top_columns, top_weights = [], [], [], [], [], []
+    for vector in vectors:
+        lengths.append(len(vector))
+        for term, weight in vector.items():
+            column = term_id.get(term)
+            if column is None:
+                column = term_id[term] = len(vocabulary)
+                vocabulary.append(term)
+            columns.append(column)
+            weights.append(weight)
+        heaviest = top_terms(vector, top)
+        top_lengths.append(len(heaviest))
+        top_columns.extend(term_id[term] for term in heaviest)
+        top_weights.extend(vector[term] for term in heaviest)
+    return (_indptr(lengths), np.array(columns, dtype=np.int32), np.array(weights, dtype=np.float64),
+            _indptr(top_lengths), np.array(top_columns, dtype=np.int32), np.array(top_weights, dtype=np.float64))
+
+
+def _indptr(lengths: list[int]):
+    import numpy as np
+
+    indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    return indptr
+
+
+def _gather(indptr, rows, *values):
+    """The rows ``rows`` of a row-by-row layout: (their indptr, each of ``values`` cut to them)."""
+    import numpy as np
+
+    starts, ends = indptr[rows], indptr[rows + 1]
+    lengths = ends - starts
+    new_indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=new_indptr[1:])
+    positions = np.repeat(starts - new_indptr[:-1], lengths) + np.arange(int(new_indptr[-1]), dtype=np.int64)
+    return (new_indptr, *(value[positions] for value in values))
+
+
+def _encoded(array) -> str:
+    return base64.b64encode(array.tobytes()).decode("ascii")
+
+
+def _decoded(text: str, dtype: str):
+    import numpy as np
+
+    return np.frombuffer(base64.b64decode(text.encode("ascii"), validate=True), dtype=dtype)
 
 
 def sibling_relative(story: StoryText, idf: IdfModel, split: Split, support: Mapping[str, float]) -> float | None:

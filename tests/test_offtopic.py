@@ -242,10 +242,10 @@ def test_stray_search_stops_early_and_samples_the_median_without_changing_the_fi
     bags = {k: term_counts(v) for k, v in docs.items()}
     idf = IdfModel.fit(bags.values())
     vectors = {k: idf.vector(b) for k, b in bags.items()}
-    index = offtopic.TermIndex(vectors)
-    full = offtopic.nearest_neighbours(vectors)
+    index = offtopic.TermIndex.of_vectors(vectors)
+    full = offtopic.nearest_neighbours(index)
     for bar in (0.05, 0.2, 0.5):
-        assert {k for k in vectors if offtopic.has_match(vectors, k, bar, index)} == {k for k, (s, _) in full.items() if s >= bar}
+        assert {k for k in vectors if offtopic.has_match(index, k, bar)} == {k for k, (s, _) in full.items() if s >= bar}
     exact = run_check(OffTopicDocument, docs)
     monkeypatch.setattr(offtopic, "MEDIAN_SAMPLE", 20)
     sampled = run_check(OffTopicDocument, docs)
@@ -333,6 +333,55 @@ def test_topic_neighbours_of_a_lead_are_the_best_cosines_among_the_candidates():
         assert doc_id not in found and len(set(found)) == len(found)
 
 
+def test_a_kept_lead_index_updated_for_edits_finds_what_one_built_afresh_finds():
+    """TOP001's lead index is kept per statistics generation and only the rows of changed
+    documents replaced: through its JSON state, after an edit, a deletion and an addition it
+    holds the same rows and postings, and finds the same neighbours, as an index built afresh."""
+    import json
+    import random
+
+    import pytest
+
+    from copydesk.plugins.top_story import LeadIndex, story_from_json, story_units_of_text
+    from copydesk.plugins.top_terms import IdfModel
+
+    rng = random.Random(11)
+    pool = BRIDGE + TENNIS + [BACKGROUND, RECIPE]
+    docs = {f"d{i:02}.txt": text(*rng.sample(pool, 4)) for i in range(40)}
+
+    def stories_of(texts):
+        return {k: story_from_json(Document(k, v), story_units_of_text(v)) for k, v in texts.items()}
+
+    before = stories_of(docs)
+    idf = IdfModel.fit(s.bag() for s in before.values())  # the generation's IDF, fitted once
+    kept = LeadIndex.from_state(json.loads(json.dumps(LeadIndex({k: s.bag() for k, s in before.items()}, idf).to_state())))
+    edited = dict(docs, **{"d05.txt": text(*rng.sample(pool, 4)), "new.txt": text(*rng.sample(pool, 3))})
+    del edited["d17.txt"]
+    after = stories_of(edited)
+    changed = {"d05.txt", "new.txt"}
+    updated = kept.updated(set(after) - changed, {k: after[k].bag() for k in sorted(changed)}, idf)
+    ids = sorted(after, reverse=True)  # another row order: nothing may depend on it
+    fresh = LeadIndex({k: after[k].bag() for k in ids}, idf)
+
+    def rows(index):
+        result = {}
+        for doc_id, row in index.row_of.items():
+            start, end = index.indptr[row], index.indptr[row + 1]
+            result[doc_id] = ([index.vocabulary[c] for c in index.terms[start:end]], index.weights[start:end].tolist(),
+                              index.tops_of(row))
+        return result
+
+    assert rows(updated) == rows(fresh) and "d17.txt" not in updated.row_of
+    assert {t: sorted(updated.ids[r] for r in rs) for t, rs in updated.postings.items()} == \
+        {t: sorted(fresh.ids[r] for r in rs) for t, rs in fresh.postings.items()}
+    for doc_id, story in after.items():
+        assert updated.lead_terms(story, idf) == fresh.lead_terms(story, idf)
+        assert updated.scored_neighbours(story, idf, exclude={doc_id}, k=5) == \
+            fresh.scored_neighbours(story, idf, exclude={doc_id}, k=5), doc_id
+    with pytest.raises(ValueError):
+        LeadIndex.from_state(dict(kept.to_state(), terms="AAAA"))  # arrays that disagree are not an index
+
+
 def test_cached_judgements_equal_judging_again_with_the_generations_statistics(tmp_path, monkeypatch):
     """TOP001 reuses a document's findings while its text, its siblings' and its lead's neighbour
     candidates are unchanged; what it reuses is what judging again (same fitted IDF) finds."""
@@ -398,3 +447,47 @@ def test_cached_judgements_equal_judging_again_with_the_generations_statistics(t
     assert not generation.refit and generation.touched_ids == {"d09.txt"}
     assert reverted == run(docs, Counting(tmp_path / "again", "t"), forget=True)[0] == cold
     assert any(d == "d09.txt" for d, *_ in warm) and not any(d == "d09.txt" for d, *_ in cold)
+
+
+def test_top004_with_its_kept_term_index_finds_what_an_index_built_afresh_finds(tmp_path, monkeypatch):
+    """TOP004's TF-IDF rows are kept per statistics generation and replaced for changed
+    documents: after an edit that makes a stray, a deletion and an addition, the findings
+    are those of the same generation's statistics with the index built again from scratch."""
+    import random
+    import shutil
+
+    from copydesk.cache import Cache
+    from copydesk.manager import collect_registry, make_plugin_manager
+
+    from copydesk.plugins.top_story import LeadIndex
+
+    updates = []
+    real_update = LeadIndex.updated
+    monkeypatch.setattr(LeadIndex, "updated", lambda self, keep, bags, idf: updates.append(sorted(bags)) or
+                        real_update(self, keep, bags, idf))
+    registry = collect_registry(make_plugin_manager(autoload=False))
+    rng = random.Random(5)
+    docs = {f"b{i:02}.txt": text(*rng.sample(BRIDGE, 3)) for i in range(30)}
+    docs["recipe.txt"] = RECIPE
+
+    def run(documents, folder, rebuild=False):
+        cache = Cache(folder, "t")
+        if rebuild:  # the generation's statistics, but no kept index
+            real = cache.get_many
+            cache.get_many = lambda ns, keys: {} if ns.startswith("top004-term-index/") else real(ns, keys)
+        corpus = Corpus([Document(k, v) for k, v in documents.items()], registry.analyses, cache=cache, refit_after=0.5)
+        found = [(f.document, f.message) for f in OffTopicDocument({}).check_corpus(corpus)]
+        generation = corpus.generation
+        cache.close()
+        return found, generation
+
+    cold, generation = run(docs, tmp_path / "c")
+    assert generation.refit and [d for d, _ in cold] == ["recipe.txt"]
+    edited = dict(docs, **{"b03.txt": text(*TENNIS), "b30.txt": text(*rng.sample(BRIDGE, 3))})
+    del edited["b07.txt"]
+    shutil.copytree(tmp_path / "c", tmp_path / "again")
+    warm, generation = run(edited, tmp_path / "c")
+    assert not generation.refit and generation.changed_documents == 3
+    assert updates == [["b03.txt", "b30.txt"]]  # the kept rows, two replaced or added (and b07's dropped)
+    assert warm == run(edited, tmp_path / "again", rebuild=True)[0]
+    assert sorted(d for d, _ in warm) == ["b03.txt", "recipe.txt"]
