@@ -133,12 +133,13 @@ class IdfModel:
 
     def vector(self, counts: Mapping[str, float]) -> dict[str, float]:
         """The unit-length TF-IDF vector (sublinear term frequency) of a bag of terms."""
-        # a warm run weighs every document's terms (100,000 documents: ~20 million terms):
-        # the weights are read from the dict, the missing ones found by one set difference
+        # a warm run weighs every document's terms (100,000 documents: ~5 million terms):
+        # the weights are read from the dict, the missing ones found by a set difference that
+        # walks the document's terms (``counts.keys() - weights.keys()`` walked all the weights
+        # known so far, for every document: TOP004 took 4x as long)
         weights = self._weights
-        if not weights.keys() >= counts.keys():
-            for term in counts.keys() - weights.keys():
-                self.idf(term)
+        for term in set(counts).difference(weights):
+            self.idf(term)
         log = math.log
         vector = {t: (1.0 + log(tf)) * weights[t] if tf >= 1 else tf * weights[t] for t, tf in counts.items()}
         return normalize(vector)
