@@ -23,13 +23,14 @@ from copydesk.plugins.top_story import (
     find_foreign_run,
     foreign_terms,
     kept_index,
+    kept_rows,
     sibling_relative,
     sibling_support,
     story_from_json,
     story_units_of_text,
     topic_support,
 )
-from copydesk.plugins.top_terms import IdfModel, dot, stem, term_bag
+from copydesk.plugins.top_terms import IdfModel, dot, stem, term_bag, top_terms
 
 
 def _reuse(corpus):
@@ -38,6 +39,34 @@ def _reuse(corpus):
         return corpus.analysis("reuse")
     except KeyError:
         return None
+
+
+class _Stories(dict):
+    """Documents' story units (id -> StoryText), read when first asked for: from the incremental
+    cache for unchanged texts, else computed in workers. :meth:`load` reads many at once."""
+
+    def __init__(self, corpus, documents):
+        super().__init__()
+        self._corpus = corpus
+        self._documents = {doc.id: doc for doc in documents}
+
+    def load(self, ids):
+        """Read the stories of ``ids`` not read yet (one cache lookup for all); returns ``ids``."""
+        todo = [self._documents[doc_id] for doc_id in dict.fromkeys(ids) if doc_id not in self]
+        if todo:
+            for doc, data in zip(todo, self._corpus.per_document("top-story-units/1", story_units_of_text, todo)):
+                self[doc.id] = story_from_json(doc, data)
+        return ids
+
+    def __missing__(self, doc_id: str):
+        self.load([doc_id])
+        return dict.__getitem__(self, doc_id)
+
+
+def _lead_row(story, idf) -> list:
+    """What TOP001 keeps of a document per statistics generation: its paragraphs of running
+    text, its words, and its lead's heaviest terms (before the postings filter them)."""
+    return [len(story.units), story.words, top_terms(LeadIndex.lead_vector(story, idf), 15)]
 
 
 class _Bags(dict):
@@ -114,26 +143,28 @@ class OffTopicPassage(Check):
 
     def check_corpus(self, corpus):
         o = self.options
-        # per-document story units: from the incremental cache for unchanged texts, else in workers
         nonempty = [doc for doc in corpus if doc.text.strip()]
-        stories = {doc.id: story_from_json(doc, data) for doc, data in
-                   zip(nonempty, corpus.per_document("top-story-units/1", story_units_of_text, nonempty))}
+        ids = [doc.id for doc in nonempty]
+        # story units: read when needed (a warm run needs those of changed and re-judged documents)
+        stories = _Stories(corpus, nonempty)
         bags = _Bags(stories)
         # IDF as fitted at the start of the statistics generation (every run without a cache);
-        # the token tells the lead index which fit its rows were weighed with
-        fitted = corpus.fitted("top001-idf/1", lambda: dict(IdfModel.fit(bags[d] for d in stories).to_json(),
+        # the token tells what is kept per generation which fit it was weighed with
+        fitted = corpus.fitted("top001-idf/1", lambda: dict(IdfModel.fit(bags[d] for d in stories.load(ids)).to_json(),
                                                             token=uuid.uuid4().hex))
         idf = IdfModel.from_json(fitted)
+        token = str(fitted.get("token"))
         reuse = _reuse(corpus) if o["use_siblings"] else None
-        # the topic neighbours' index: kept per generation, rows replaced for changed documents
-        index = kept_index(corpus, "top001-lead-index/1", list(stories), lambda ids: {d: bags[d] for d in ids}, idf,
-                           str(fitted.get("token"))) if o["topic_neighbours"] else None
-        judged = [(doc_id, story) for doc_id, story in stories.items()
-                  if len(story.units) >= o["min_units"] and story.words >= o["min_words"]]
-        # stories.keys() is a set view: intersecting with it is per sibling (a set(stories) here
-        # was built for every document: quadratic in the corpus)
-        siblings_of = {doc_id: sorted(stories.keys() & {other for other, _, _ in reuse.linked(doc_id)}) if reuse else []
-                       for doc_id, _ in judged}
+        # kept per generation, rows replaced for changed documents: the topic neighbours' index,
+        # and each document's paragraphs, words and the heaviest terms of its lead
+        index = kept_index(corpus, "top001-lead-index/1", ids, lambda need: {d: bags[d] for d in stories.load(need)},
+                           idf, token) if o["topic_neighbours"] else None
+        leads = kept_rows(corpus, "top001-leads/1", ids, token,
+                          lambda need: {d: _lead_row(stories[d], idf) for d in stories.load(need)})
+        judged = [doc_id for doc_id in ids if leads[doc_id][0] >= o["min_units"] and leads[doc_id][1] >= o["min_words"]]
+        known = set(ids)
+        siblings_of = {doc_id: sorted(known & {other for other, _, _ in reuse.linked(doc_id)}) if reuse else []
+                       for doc_id in judged}
         # a document's findings depend on its text, its siblings' texts, the generation's IDF and
         # its topic neighbours' texts. The entry keeps the neighbours, the lead terms they were
         # searched by and the last one's cosine. It is reused as is when the lead terms are the
@@ -146,14 +177,38 @@ class OffTopicPassage(Check):
         namespace = corpus.cache_namespace(f"top001-judgements/3@{corpus.generation.id}", type(self))
         stored = corpus.cache.get_many(namespace, keys.values()) if corpus.cache is not None else {}
         entrants = self._entrants(corpus, index) if stored else {}
+
+        def terms_of(doc_id):  # the lead's heaviest terms that have postings
+            return [term for term in leads[doc_id][2] if term in index.postings] if index is not None else []
+
+        # first the entries that hold without reading the story, then those whose newcomers
+        # are to be measured against the lead, then the documents to judge again
+        again, to_measure = [], []
+        found_in: dict[str, list] = {}  # findings by document, given out in the documents' order
+        for doc_id in judged:
+            entry = stored.get(keys[doc_id])
+            if entry is None or not self._entry_holds(corpus, entry, terms_of(doc_id)):
+                again.append(doc_id)
+                continue
+            newcomers = self._newcomers(doc_id, entry, terms_of(doc_id), entrants)
+            if newcomers:
+                to_measure.append((doc_id, newcomers))
+                continue
+            found_in[doc_id] = [Finding.from_json(item) for item in entry["findings"]]
+        stories.load([doc_id for doc_id, _ in to_measure])
+        for doc_id, newcomers in to_measure:
+            entry = stored[keys[doc_id]]
+            bar = entry["last"] if entry["last"] is not None else 0.08  # neighbours_of_lead's min_similarity
+            if all(score < bar for score in index.cosines_to(index.lead_vector(stories[doc_id], idf), newcomers)):
+                found_in[doc_id] = [Finding.from_json(item) for item in entry["findings"]]
+            else:
+                again.append(doc_id)
+        stories.load([*again, *(s for doc_id in again for s in siblings_of[doc_id])])
         fresh = {}
         k = o["topic_neighbours"]
-        for doc_id, story in judged:
-            key, entry = keys[doc_id], stored.get(keys[doc_id])
-            terms = index.lead_terms(story, idf) if index is not None else []
-            if entry is not None and self._still_valid(corpus, story, idf, index, entry, terms, entrants):
-                yield from (Finding.from_json(item) for item in entry["findings"])
-                continue
+        for doc_id in again:
+            story, key = stories[doc_id], keys[doc_id]
+            entry = stored.get(key)
             support, siblings, versions, scored = self._context(story, siblings_of[doc_id], bags, idf, index)
             read = [[n, corpus[n].sha256] for n, _ in scored]
             if entry is not None and entry["neighbours"] == read:
@@ -161,18 +216,20 @@ class OffTopicPassage(Check):
             else:
                 found = list(self._judge(story, support, siblings, versions, idf))
             last = scored[-1][1] if k and len(scored) == k else None
-            fresh[key] = {"lead_terms": terms, "neighbours": read, "last": last,
+            fresh[key] = {"lead_terms": terms_of(doc_id), "neighbours": read, "last": last,
                           "findings": [finding.to_json() for finding in found]}
-            yield from found
+            found_in[doc_id] = found
         if corpus.cache is not None and fresh:
             corpus.cache.put_many(namespace, fresh)
+        for doc_id in judged:
+            yield from found_in[doc_id]
 
     def _judgement_keys(self, corpus, judged, siblings_of) -> dict[str, str]:
         """Per document: a digest of the settings, its text and its siblings' texts."""
         settings = json.dumps([self.options, str(self.effective_severity)], sort_keys=True)
         return {doc_id: digest(settings, doc_id, corpus[doc_id].sha256,
                                *(f"{s}:{corpus[s].sha256}" for s in siblings_of[doc_id]))
-                for doc_id, _ in judged}
+                for doc_id in judged}
 
     @staticmethod
     def _entrants(corpus, index) -> dict[str, list[str]]:
@@ -188,21 +245,19 @@ class OffTopicPassage(Check):
                         by_term[term].append(doc_id)
         return by_term
 
-    def _still_valid(self, corpus, story, idf, index, entry, terms, entrants) -> bool:
+    @staticmethod
+    def _entry_holds(corpus, entry, terms) -> bool:
+        """The entry's lead terms are the lead's, and its neighbours are unchanged."""
         if entry["lead_terms"] != terms:
             return False
+        return all(n in corpus and corpus[n].sha256 == sha for n, sha in entry["neighbours"])
+
+    @staticmethod
+    def _newcomers(doc_id, entry, terms, entrants) -> list[str]:
+        """Documents added or edited in the generation, now candidates by the lead's terms, not
+        among the entry's neighbours: one could have entered the list."""
         neighbours = {n for n, _ in entry["neighbours"]}
-        for n, sha in entry["neighbours"]:
-            if n not in corpus or corpus[n].sha256 != sha:
-                return False
-        if index is None:
-            return True
-        doc_id = story.document.id
-        newcomers = sorted({c for t in terms for c in entrants.get(t, ())} - neighbours - {doc_id})
-        if not newcomers:
-            return True
-        bar = entry["last"] if entry["last"] is not None else 0.08  # neighbours_of_lead's min_similarity
-        return all(score < bar for score in index.cosines_to(index.lead_vector(story, idf), newcomers))
+        return sorted({c for t in terms for c in entrants.get(t, ())} - neighbours - {doc_id})
 
     def _context(self, story, sibling_ids, bags, idf, index):
         """What the story is judged against: term support from its siblings and topic neighbours."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable, Collection, Iterable, Mapping, Sequence
+from typing import Any, Callable, Collection, Iterable, Mapping, Sequence
 
 from copydesk import Document
 from copydesk.plugins.top_lines import (
@@ -385,6 +385,34 @@ def kept_index(corpus, name: str, ids: list[str], bags_of: Callable[[list[str]],
         index = index.updated(keep, bags_of(added), idf)
     corpus.cache.put_many(namespace, {"state": {"fit": fit_token, "documents": current, "index": index.to_state()}})
     return index
+
+
+def kept_rows(corpus, name: str, ids: list[str], version: str,
+              rows_of: Callable[[list[str]], Mapping[str, Any]]) -> dict[str, Any]:
+    """A JSON value per document of ``ids`` (``rows_of(ids)`` computes them), kept in the
+    incremental cache under ``name`` for the statistics generation, in one entry.
+
+    A run computes only the rows of documents added or edited since, and reads the rest
+    in one lookup instead of one per document. ``version`` names what else the values
+    depend on (the fit of the IDF): rows kept under another version are computed again.
+    """
+    if corpus.cache is None:
+        return dict(rows_of(ids))
+    current = {doc_id: corpus[doc_id].sha256 for doc_id in ids}
+    namespace = corpus.cache_namespace(f"{name}@{corpus.generation.id}", rows_of)
+    stored = corpus.cache.get_many(namespace, ["state"]).get("state")
+    before, rows = {}, {}
+    if (isinstance(stored, dict) and stored.get("version") == version and isinstance(stored.get("documents"), dict)
+            and isinstance(stored.get("rows"), dict)):
+        before, rows = stored["documents"], stored["rows"]
+    todo = [doc_id for doc_id in ids if before.get(doc_id) != current[doc_id] or doc_id not in rows]
+    if not todo and len(rows) == len(ids):
+        return rows
+    todo_set = set(todo)
+    result = {doc_id: rows[doc_id] for doc_id in ids if doc_id not in todo_set}
+    result.update(rows_of(todo))
+    corpus.cache.put_many(namespace, {"state": {"version": version, "documents": current, "rows": result}})
+    return result
 
 
 def _index_rows(vectors: Iterable[Mapping[str, float]], term_id: dict[str, int], vocabulary: list[str], top: int):

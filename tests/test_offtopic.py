@@ -491,3 +491,34 @@ def test_top004_with_its_kept_term_index_finds_what_an_index_built_afresh_finds(
     assert updates == [["b03.txt", "b30.txt"]]  # the kept rows, two replaced or added (and b07's dropped)
     assert warm == run(edited, tmp_path / "again", rebuild=True)[0]
     assert sorted(d for d, _ in warm) == ["b03.txt", "recipe.txt"]
+
+
+def test_kept_rows_are_computed_again_only_for_changed_documents_or_another_version(tmp_path):
+    from copydesk.cache import Cache
+    from copydesk.plugins.top_story import kept_rows
+
+    calls = []
+
+    def run(texts, version):
+        cache = Cache(tmp_path, "t")
+        corpus = Corpus([Document(k, v) for k, v in texts.items()], {}, cache=cache, refit_after=0.5)
+
+        def rows_of(ids):
+            calls.append(sorted(ids))
+            return {doc_id: [len(corpus[doc_id].text.split())] for doc_id in ids}
+
+        rows = kept_rows(corpus, "test-rows/1", list(texts), version, rows_of)
+        cache.close()
+        return rows
+
+    texts = {f"d{i}.txt": "word " * (i + 1) for i in range(6)}
+    assert run(texts, "v1") == {f"d{i}.txt": [i + 1] for i in range(6)} and len(calls[-1]) == 6
+    calls.clear()
+    edited = dict(texts, **{"d2.txt": "just two", "new.txt": "one more text here"})
+    del edited["d4.txt"]
+    rows = run(edited, "v1")
+    assert calls == [["d2.txt", "new.txt"]]
+    assert rows == {"d0.txt": [1], "d1.txt": [2], "d2.txt": [2], "d3.txt": [4], "d5.txt": [6], "new.txt": [4]}
+    calls.clear()
+    assert run(edited, "v1") == rows and calls == []  # nothing changed: nothing computed
+    assert run(edited, "v2") == rows and calls == [sorted(edited)]  # another fit: all again
