@@ -717,7 +717,7 @@ class TermIndex:
         if found is None:
             rows = self.rows.postings.get(term)
             ids = self.ids
-            found = ([], []) if rows is None else ([ids[r] for r in rows.tolist()], self.rows.posting_weights[term].tolist())
+            found = ([], []) if rows is None else ([ids[r] for r in rows.tolist()], self.rows.postings.weights(term).tolist())
             self._holders[term] = found
         return found
 

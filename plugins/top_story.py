@@ -207,18 +207,7 @@ class LeadIndex:
         #: each row's heaviest terms (the postings it is in), as columns with their weights, row after row
         self.top_indptr, self.top_columns, self.top_weights = top_indptr, top_columns, top_weights
         self.top, self.max_postings = top, max_postings
-        # the postings: the rows holding each term among their heaviest, in row order
-        # (a stable sort of the columns keeps it), with the term's weight in each; lists
-        # longer than max_postings are left out: too common to point at a topic
-        row_of_entry = np.repeat(np.arange(len(ids), dtype=np.int64), np.diff(top_indptr))
-        order = np.argsort(top_columns, kind="stable")
-        columns, holders, holder_weights = top_columns[order], row_of_entry[order], top_weights[order]
-        bounds = np.flatnonzero(np.diff(columns)) + 1
-        spans = [(start, end) for start, end in zip([0, *bounds.tolist()], [*bounds.tolist(), len(columns)])
-                 if 0 < end - start <= max_postings]
-        self.postings = {vocabulary[int(columns[start])]: holders[start:end] for start, end in spans}
-        #: term -> the weight of the term in each of its postings' rows
-        self.posting_weights = {vocabulary[int(columns[start])]: holder_weights[start:end] for start, end in spans}
+        self.postings = _Postings(self.term_id, vocabulary, top_indptr, top_columns, top_weights, max_postings)
         self._query = np.zeros(len(vocabulary), dtype=np.float64)
 
     def tops_of(self, row: int) -> list[str]:
@@ -346,6 +335,60 @@ class LeadIndex:
         return scores
 
 
+class _Postings(Mapping):
+    """Term -> the rows holding it among their heaviest terms, in row order (a stable sort of
+    the columns keeps it); terms held by more than ``max_postings`` rows are absent, too
+    common to point at a topic. :meth:`weights` gives the term's weight in each row.
+
+    A read-only mapping over sorted arrays: no dict entry or array per term is made (an
+    index of 100,000 documents has half a million terms, and is loaded on every run).
+    """
+
+    def __init__(self, term_id: Mapping[str, int], vocabulary: Sequence[str], top_indptr, top_columns, top_weights,
+                 max_postings: int):
+        import numpy as np
+
+        row_of_entry = np.repeat(np.arange(len(top_indptr) - 1, dtype=np.int64), np.diff(top_indptr))
+        order = np.argsort(top_columns, kind="stable")
+        self._rows, self._weights = row_of_entry[order], top_weights[order]
+        counts = np.bincount(top_columns, minlength=len(vocabulary)) if len(top_columns) else np.zeros(
+            len(vocabulary), dtype=np.int64)
+        self._counts = counts.tolist()
+        self._starts = [0, *np.cumsum(counts).tolist()]
+        self._term_id, self._vocabulary, self._max = term_id, vocabulary, max_postings
+
+    def _column(self, term: str) -> int | None:
+        column = self._term_id.get(term)
+        if column is None or not 0 < self._counts[column] <= self._max:
+            return None
+        return column
+
+    def __contains__(self, term: object) -> bool:
+        return isinstance(term, str) and self._column(term) is not None
+
+    def __getitem__(self, term: str):
+        column = self._column(term)
+        if column is None:
+            raise KeyError(term)
+        return self._rows[self._starts[column] : self._starts[column + 1]]
+
+    def get(self, term: str, default=None):
+        return self[term] if term in self else default
+
+    def weights(self, term: str):
+        """The weight of ``term`` in each of its rows, in the order of ``self[term]``."""
+        column = self._column(term)
+        if column is None:
+            raise KeyError(term)
+        return self._weights[self._starts[column] : self._starts[column + 1]]
+
+    def __iter__(self):
+        return (self._vocabulary[column] for column, n in enumerate(self._counts) if 0 < n <= self._max)
+
+    def __len__(self) -> int:
+        return sum(1 for n in self._counts if 0 < n <= self._max)
+
+
 #: the arrays of a LeadIndex's state, with their types (little-endian, whatever the machine)
 _ARRAYS = (("indptr", "<i8"), ("terms", "<i4"), ("weights", "<f8"), ("top_indptr", "<i8"), ("top_columns", "<i4"),
            ("top_weights", "<f8"))
@@ -356,9 +399,10 @@ def kept_index(corpus, name: str, ids: list[str], bags_of: Callable[[list[str]],
     """The :class:`LeadIndex` of the documents ``ids`` (weighed with the statistics
     generation's ``idf``), kept in the incremental cache under ``name``.
 
-    One entry per generation; a run replaces only the rows of documents added, edited
-    or deleted since (a row depends only on the text and the IDF: at 100,000 documents
-    building an index from every document's terms took several seconds of every run).
+    One entry per generation, written when it starts; a run replaces the rows of the
+    documents added, edited or deleted since (a row depends only on the text and the IDF:
+    at 100,000 documents building an index from every document's terms took several
+    seconds of every run; see :func:`_worth_rewriting` for when the entry is written again).
     ``bags_of(ids)`` gives the bags of terms of those documents. ``fit_token`` names the
     fit of the IDF: a state weighed with another fit, or one that does not load, is
     built again. Without a cache the index is built afresh.
@@ -382,9 +426,21 @@ def kept_index(corpus, name: str, ids: list[str], bags_of: Callable[[list[str]],
         added = [doc_id for doc_id in ids if doc_id not in keep]
         if len(keep) == len(index.ids) and not added:
             return index
+        differing = len(added) + len(index.ids) - len(keep)
         index = index.updated(keep, bags_of(added), idf)
+        if not _worth_rewriting(differing, len(ids)):
+            return index
     corpus.cache.put_many(namespace, {"state": {"fit": fit_token, "documents": current, "index": index.to_state()}})
     return index
+
+
+def _worth_rewriting(differing: int, documents: int) -> bool:
+    """Whether a kept state is to be written again for the current corpus. A state stays as
+    written at the start of the generation, and each run computes again the rows of the
+    documents that differ from it (at most ``refit_after`` of them, 2% by default):
+    rewriting a state of 100,000 documents took longer than those rows. It is rewritten
+    when more than a twentieth of the documents differ (a generous ``refit_after``)."""
+    return differing > documents // 20
 
 
 def kept_rows(corpus, name: str, ids: list[str], version: str,
@@ -392,9 +448,10 @@ def kept_rows(corpus, name: str, ids: list[str], version: str,
     """A JSON value per document of ``ids`` (``rows_of(ids)`` computes them), kept in the
     incremental cache under ``name`` for the statistics generation, in one entry.
 
-    A run computes only the rows of documents added or edited since, and reads the rest
-    in one lookup instead of one per document. ``version`` names what else the values
-    depend on (the fit of the IDF): rows kept under another version are computed again.
+    A run computes only the rows of documents added or edited since the entry was written
+    (at the generation's start: see :func:`_worth_rewriting`), and reads the rest in one
+    lookup instead of one per document. ``version`` names what else the values depend on
+    (the fit of the IDF): rows kept under another version are computed again.
     """
     if corpus.cache is None:
         return dict(rows_of(ids))
@@ -411,7 +468,8 @@ def kept_rows(corpus, name: str, ids: list[str], version: str,
     todo_set = set(todo)
     result = {doc_id: rows[doc_id] for doc_id in ids if doc_id not in todo_set}
     result.update(rows_of(todo))
-    corpus.cache.put_many(namespace, {"state": {"version": version, "documents": current, "rows": result}})
+    if not rows or _worth_rewriting(len(todo) + len(rows.keys() - result.keys()), len(ids)):
+        corpus.cache.put_many(namespace, {"state": {"version": version, "documents": current, "rows": result}})
     return result
 
 

@@ -520,5 +520,14 @@ def test_kept_rows_are_computed_again_only_for_changed_documents_or_another_vers
     assert calls == [["d2.txt", "new.txt"]]
     assert rows == {"d0.txt": [1], "d1.txt": [2], "d2.txt": [2], "d3.txt": [4], "d5.txt": [6], "new.txt": [4]}
     calls.clear()
-    assert run(edited, "v1") == rows and calls == []  # nothing changed: nothing computed
+    assert run(edited, "v1") == rows and calls == []  # a third of the documents differed: the entry was rewritten
     assert run(edited, "v2") == rows and calls == [sorted(edited)]  # another fit: all again
+    # a few documents of many differ: the entry stays as the generation started, and each
+    # run computes those few again
+    many = {f"m{i:02}.txt": "word " * (i + 1) for i in range(60)}
+    run(many, "v1")
+    calls.clear()
+    edited = dict(many, **{"m07.txt": "seven words are in this text now"})
+    assert run(edited, "v1")["m07.txt"] == [7] and calls == [["m07.txt"]]
+    assert run(edited, "v1")["m07.txt"] == [7] and calls == [["m07.txt"], ["m07.txt"]]
+    assert run(many, "v1")["m07.txt"] == [8] and calls == [["m07.txt"], ["m07.txt"]]  # reverted: as kept
