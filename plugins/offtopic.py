@@ -577,7 +577,10 @@ class OffTopicDocument(Check):
 
     def check_corpus(self, corpus):
         o = self.options
-        docs = [d for d in corpus if len(d.text.split()) >= o["min_words"]]
+        # each document's words, kept per generation (counting 100,000 texts' words took ~0.8 s)
+        counts = kept_rows(corpus, "top004-words/1", [d.id for d in corpus], "",
+                           lambda need: {doc_id: len(corpus[doc_id].text.split()) for doc_id in need})
+        docs = [d for d in corpus if counts[d.id] >= o["min_words"]]
         if o["keywords"]:
             yield from self._against_keywords(docs)
             return
