@@ -41,6 +41,14 @@ def _reuse(corpus):
         return None
 
 
+def _generation_idf(corpus, name: str, bags) -> tuple[IdfModel, str]:
+    """The IDF as fitted on ``bags()`` at the start of the statistics generation (every run
+    without a cache), and a token naming that fit: what is kept per generation records the
+    fit it was weighed with, so a refit (a lost cache entry) never meets rows of another."""
+    fitted = corpus.fitted(name, lambda: dict(IdfModel.fit(bags()).to_json(), token=uuid.uuid4().hex))
+    return IdfModel.from_json(fitted), str(fitted.get("token"))
+
+
 class _Stories(dict):
     """Documents' story units (id -> StoryText), read when first asked for: from the incremental
     cache for unchanged texts, else computed in workers. :meth:`load` reads many at once."""
@@ -148,12 +156,7 @@ class OffTopicPassage(Check):
         # story units: read when needed (a warm run needs those of changed and re-judged documents)
         stories = _Stories(corpus, nonempty)
         bags = _Bags(stories)
-        # IDF as fitted at the start of the statistics generation (every run without a cache);
-        # the token tells what is kept per generation which fit it was weighed with
-        fitted = corpus.fitted("top001-idf/1", lambda: dict(IdfModel.fit(bags[d] for d in stories.load(ids)).to_json(),
-                                                            token=uuid.uuid4().hex))
-        idf = IdfModel.from_json(fitted)
-        token = str(fitted.get("token"))
+        idf, token = _generation_idf(corpus, "top001-idf/1", lambda: (bags[d] for d in stories.load(ids)))
         reuse = _reuse(corpus) if o["use_siblings"] else None
         # kept per generation, rows replaced for changed documents: the topic neighbours' index,
         # and each document's paragraphs, words and the heaviest terms of its lead
@@ -593,13 +596,9 @@ class OffTopicDocument(Check):
             counted.update(zip(todo, corpus.per_document("top-term-counts/1", term_bag, [by_id[d] for d in todo])))
             return {doc_id: counted[doc_id] for doc_id in ids}
 
-        # IDF as fitted at the start of the statistics generation (every run without a cache),
-        # and the TF-IDF rows weighed with it: kept per generation, replaced for changed documents
-        fitted = corpus.fitted("top004-idf/1", lambda: dict(IdfModel.fit(bags_of(list(by_id)).values()).to_json(),
-                                                            token=uuid.uuid4().hex))
-        idf = IdfModel.from_json(fitted)
-        index = TermIndex(kept_index(corpus, "top004-term-index/1", list(by_id), bags_of, idf, str(fitted.get("token")),
-                                     top=TOP_TERMS))
+        idf, token = _generation_idf(corpus, "top004-idf/1", lambda: bags_of(list(by_id)).values())
+        # the TF-IDF rows weighed with it: kept per generation, replaced for changed documents
+        index = TermIndex(kept_index(corpus, "top004-term-index/1", list(by_id), bags_of, idf, token, top=TOP_TERMS))
         if o["reference_documents"]:
             yield from self._against_references(docs, index)
         elif len(by_id) >= o["min_documents"]:
