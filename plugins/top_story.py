@@ -322,14 +322,10 @@ class LeadIndex:
         known = [(self.term_id[t], w) for t, w in vector.items() if t in self.term_id]
         for term, weight in known:
             query[term] = weight
-        starts, ends = self.indptr[rows], self.indptr[rows + 1]
-        lengths = ends - starts
-        total = int(lengths.sum())
-        # positions of every stored entry of the chosen rows, row after row
-        offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
-        positions = offsets + np.arange(total)
-        products = query[self.terms[positions]] * self.weights[positions]
-        scores = np.bincount(np.repeat(np.arange(len(rows)), lengths), weights=products, minlength=len(rows))
+        # every stored entry of the chosen rows, row after row
+        indptr, terms, weights = _gather(self.indptr, rows, self.terms, self.weights)
+        products = query[terms] * weights
+        scores = np.bincount(np.repeat(np.arange(len(rows)), np.diff(indptr)), weights=products, minlength=len(rows))
         for term, _ in known:
             query[term] = 0.0
         return scores
@@ -496,7 +492,7 @@ def _index_rows(vectors: Iterable[Mapping[str, float]], term_id: dict[str, int],
             _indptr(top_lengths), np.array(top_columns, dtype=np.int32), np.array(top_weights, dtype=np.float64))
 
 
-def _indptr(lengths: list[int]):
+def _indptr(lengths):
     import numpy as np
 
     indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
@@ -508,10 +504,9 @@ def _gather(indptr, rows, *values):
     """The rows ``rows`` of a row-by-row layout: (their indptr, each of ``values`` cut to them)."""
     import numpy as np
 
-    starts, ends = indptr[rows], indptr[rows + 1]
-    lengths = ends - starts
-    new_indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=new_indptr[1:])
+    starts = indptr[rows]
+    lengths = indptr[rows + 1] - starts
+    new_indptr = _indptr(lengths)
     positions = np.repeat(starts - new_indptr[:-1], lengths) + np.arange(int(new_indptr[-1]), dtype=np.int64)
     return (new_indptr, *(value[positions] for value in values))
 
