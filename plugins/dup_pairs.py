@@ -32,10 +32,25 @@ def pairs_sharing(key_lists: Sequence[Sequence[int]], min_shared: int, max_holde
     if np is None:
         yield from _pairs_sharing_python(key_lists, min_shared, max_holders)
         return
+    for first, other in pair_arrays(*_flattened(key_lists), min_shared, max_holders):
+        yield from zip(first.tolist(), other.tolist())
+
+
+def pairs_sharing_arrays(key_lists: Sequence[Sequence[int]], min_shared: int, max_holders: int):
+    """:func:`pairs_sharing` as two int64 arrays (firsts, others), with numpy only."""
+    np = _numpy()
+    pieces = list(pair_arrays(*_flattened(key_lists), min_shared, max_holders))
+    if not pieces:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate([f for f, _ in pieces]), np.concatenate([o for _, o in pieces])
+
+
+def _flattened(key_lists: Sequence[Sequence[int]]):
+    """(the lists' keys concatenated as uint64, each list's length)."""
+    np = _numpy()
     lengths = np.fromiter(map(len, key_lists), dtype=np.int64, count=len(key_lists))
     keys = np.concatenate([np.asarray(k, dtype=np.uint64) for k in key_lists]) if len(key_lists) else np.zeros(0, np.uint64)
-    for first, other in pair_arrays(keys, lengths, min_shared, max_holders):
-        yield from zip(first.tolist(), other.tolist())
+    return keys, lengths
 
 
 def pair_arrays(keys, lengths, min_shared: int, max_holders: int, piece: int = PAIRS_PER_PIECE):

@@ -25,6 +25,8 @@ from copydesk.plugins.dup_batch import (
     have_numpy,
     shared_shingles_of,
 )
+from copydesk.plugins.dup_kept import kept_pair_results, ragged, text_hashes
+from copydesk.plugins.dup_pairs import pairs_sharing, pairs_sharing_arrays
 from copydesk.plugins.dup_shingles import (
     containment,
     folded_words,
@@ -32,7 +34,6 @@ from copydesk.plugins.dup_shingles import (
     shingle_hashes,
     words,
 )
-from copydesk.plugins.dup_pairs import pairs_sharing
 from copydesk.plugins.dup_story import StoryIndex, term_features
 
 _DASHES = re.compile(r"[\-\u2010-\u2015_/]+")
@@ -211,6 +212,8 @@ def near_duplicate_pairs(docs: list, signatures, o: dict, mapper: Callable = map
     floor = max(0.0, min(o["near_duplicate_jaccard"], o["near_duplicate_containment"] / 2) - 0.15)
     worth = candidate_pairs(signatures, o["bands"], rows, floor, mapper)
     pairs: dict[tuple[str, str], SimilarPair] = {}
+    if corpus is not None and corpus.cache is not None and isinstance(worth, tuple):
+        return _near_duplicates_kept(corpus, docs, worth, o)
     verified = (_verified(docs, worth, o["shingle_size"], mapper=mapper) if corpus is None or corpus.cache is None
                 else _verified_cached(corpus, docs, worth, o["shingle_size"]))
     for (i, j), (shared, in_i, in_j) in verified:
@@ -220,6 +223,40 @@ def near_duplicate_pairs(docs: list, signatures, o: dict, mapper: Callable = map
         if jac >= o["near_duplicate_jaccard"] or con >= o["near_duplicate_containment"]:
             a, b = sorted((docs[i].id, docs[j].id))
             pairs[(a, b)] = SimilarPair(a, b, "near-duplicate", round(jac, 4), round(con, 4))
+    return pairs
+
+
+def _near_duplicates_kept(corpus, docs: list, worth: tuple, o: dict) -> dict[tuple[str, str], SimilarPair]:
+    """:func:`near_duplicate_pairs`' verification of the candidates ``worth`` (two index
+    arrays), with the counts of the pairs of the last full run read from one
+    :class:`~dup_kept.PairTable` instead of an entry each, and the thresholds applied
+    to all pairs at once (the same divisions, in float64, as the loop's)."""
+    import numpy as np
+
+    firsts, others = worth
+    hashes = text_hashes(docs)
+    size = o["shingle_size"]
+
+    def compute(indices, keep_each: bool):
+        counts = [found for _, found in _verified_cached(corpus, docs, (firsts[indices], others[indices]), size,
+                                                         keep_each=keep_each)]
+        counts = np.array(counts, dtype=np.int64).reshape(-1, 3)
+        return ({"shared": counts[:, 0], "in_first": counts[:, 1], "in_other": counts[:, 2]},
+                ragged(np.zeros(len(counts), dtype=np.int64)), {})
+
+    namespace = corpus.cache_namespace(f"reuse-verified-table/1/{size}", shared_shingles_of)
+    columns, _, _ = kept_pair_results(corpus.cache, namespace, hashes[firsts], hashes[others],
+                                      {"shared": "<i8", "in_first": "<i8", "in_other": "<i8"}, {}, compute)
+    shared, in_i, in_j = columns["shared"], columns["in_first"], columns["in_other"]
+    union, smaller = in_i + in_j - shared, np.minimum(in_i, in_j)
+    jac = np.divide(shared, union, out=np.zeros(len(shared)), where=union > 0)
+    con = np.divide(shared, smaller, out=np.zeros(len(shared)), where=smaller > 0)
+    pairs: dict[tuple[str, str], SimilarPair] = {}
+    similar = np.flatnonzero((jac >= o["near_duplicate_jaccard"]) | (con >= o["near_duplicate_containment"]))
+    for i, j, pair_jac, pair_con in zip(firsts[similar].tolist(), others[similar].tolist(), jac[similar].tolist(),
+                                        con[similar].tolist()):
+        a, b = sorted((docs[i].id, docs[j].id))
+        pairs[(a, b)] = SimilarPair(a, b, "near-duplicate", round(pair_jac, 4), round(pair_con, 4))
     return pairs
 
 
@@ -248,7 +285,7 @@ def _verified(docs: list, pairs, size: int, block_chars: int = 500_000, mapper: 
             yield from zip(chunk, chunk_counts)
 
 
-def _verified_cached(corpus, docs: list, pairs, size: int) -> Iterator[tuple]:
+def _verified_cached(corpus, docs: list, pairs, size: int, keep_each: bool = True) -> Iterator[tuple]:
     """:func:`_verified` with each pair's counts kept in the incremental cache.
 
     The counts depend only on the two texts (keyed by their digests, in digest order,
@@ -268,7 +305,7 @@ def _verified_cached(corpus, docs: list, pairs, size: int) -> Iterator[tuple]:
         stored = cache.get_many(namespace, keys)
         todo = [pair for pair, key in zip(chunk, keys) if key not in stored]
         fresh = dict(_verified(docs, todo, size, mapper=corpus.map)) if todo else {}
-        if fresh:
+        if fresh and keep_each:
             cache.put_many(namespace, {
                 key: [fresh[pair][0], *(fresh[pair][2:0:-1] if flip else fresh[pair][1:])]
                 for pair, key, flip in zip(chunk, keys, flipped) if pair in fresh})
@@ -382,8 +419,13 @@ class Reuse(Analysis):
         del features
         passages: list[Passage] = []
         settings = (seed_size, o["max_gap"], o["min_passage_words"])
-        candidates = passage_candidates(seed_lists, o["min_shared_seeds"], o["max_seed_documents"])
-        for a_id, b_id, found, covered in _alignments(corpus, docs, candidates, settings):
+        if corpus.cache is not None and have_numpy():
+            firsts, others = pairs_sharing_arrays(seed_lists, o["min_shared_seeds"], o["max_seed_documents"])
+            aligned = _alignments_kept(corpus, docs, firsts, others, settings)
+        else:
+            candidates = passage_candidates(seed_lists, o["min_shared_seeds"], o["max_seed_documents"])
+            aligned = _alignments(corpus, docs, candidates, settings)
+        for a_id, b_id, found, covered in aligned:
             passages.extend(found)
             if (a_id, b_id) not in pairs:
                 pairs[(a_id, b_id)] = SimilarPair(a_id, b_id, "reused-passage", round(covered, 4))
@@ -427,6 +469,19 @@ def _alignments(corpus, docs: list, candidates: Iterator[tuple[int, int]], setti
     too: a warm run aligns only pairs with a new or edited text. The rest are aligned
     in blocks, in workers with --jobs or on Ray.
     """
+    for (a, b), covered, spans in _aligned(corpus, docs, candidates, settings, keep_each=True):
+        if spans:
+            a_id, b_id = docs[a].id, docs[b].id
+            yield a_id, b_id, [Passage(a_id, Span(a0, a1), b_id, Span(b0, b1), verbatim)
+                               for a0, a1, b0, b1, verbatim in spans], covered
+
+
+def _aligned(corpus, docs: list, candidates: Iterator[tuple[int, int]], settings: tuple,
+             keep_each: bool) -> Iterator[tuple[tuple[int, int], float, list]]:
+    """((a, b), coverage, [[a start, a end, b start, b end, verbatim share], ...]) of each
+    candidate pair, in candidate order, ``a`` the pair's document with the smaller id;
+    from the cache (one entry per pair) where it has them, else aligned, and kept there
+    when ``keep_each``."""
     cache = corpus.cache
     namespace = corpus.cache_namespace(f"reuse-alignments/1/{settings}", align_block)
     for chunk in _batched(candidates, _LOOKUP_PAIRS):
@@ -442,14 +497,46 @@ def _alignments(corpus, docs: list, candidates: Iterator[tuple[int, int]], setti
                 for pair, (_, _, found, covered) in zip(block_pairs, found_in_block):
                     fresh[pair] = [covered, [[p.a_span.start, p.a_span.end, p.b_span.start, p.b_span.end,
                                               p.verbatim_share] for p in found]]
-        if cache is not None and fresh:
+        if cache is not None and fresh and keep_each:
             cache.put_many(namespace, {key: fresh[pair] for pair, key in zip(ordered, keys) if pair in fresh})
         for pair, key in zip(ordered, keys):
             covered, spans = fresh[pair] if pair in fresh else stored[key]
-            if spans:
-                a_id, b_id = docs[pair[0]].id, docs[pair[1]].id
-                yield a_id, b_id, [Passage(a_id, Span(a0, a1), b_id, Span(b0, b1), verbatim)
-                                   for a0, a1, b0, b1, verbatim in spans], covered
+            yield pair, covered, spans
+
+
+def _alignments_kept(corpus, docs: list, firsts, others, settings: tuple) -> Iterator[tuple]:
+    """:func:`_alignments` of the pairs ``(firsts[k], others[k])`` (index arrays, ``firsts``
+    the smaller: ``docs`` are in id order), with the results of the pairs of the last
+    full run read from one :class:`~dup_kept.PairTable` instead of an entry each
+    (100,000 documents: about 800,000 candidate pairs, most of which a warm run has seen)."""
+    import numpy as np
+
+    hashes = text_hashes(docs)
+
+    def compute(indices, keep_each: bool):
+        covered, lengths, spans, verbatim = [], [], [], []
+        pairs = zip(firsts[indices].tolist(), others[indices].tolist())
+        for _, pair_covered, found in _aligned(corpus, docs, pairs, settings, keep_each):
+            covered.append(pair_covered)
+            lengths.append(len(found))
+            for a0, a1, b0, b1, share in found:
+                spans.append((a0, a1, b0, b1))
+                verbatim.append(share)
+        return ({"covered": np.array(covered, dtype=np.float64)}, ragged(lengths),
+                {"spans": np.array(spans, dtype=np.int64).reshape(-1, 4), "verbatim": np.array(verbatim, dtype=np.float64)})
+
+    namespace = corpus.cache_namespace(f"reuse-alignment-table/1/{settings}", align_block)
+    columns, indptr, rows = kept_pair_results(
+        corpus.cache, namespace, hashes[firsts], hashes[others], {"covered": "<f8"},
+        {"spans": ("<i8", 4), "verbatim": ("<f8", 1)}, compute)
+    sharing = np.flatnonzero(np.diff(indptr))
+    spans, verbatim, bounds = rows["spans"].tolist(), rows["verbatim"].tolist(), indptr.tolist()
+    for k, a, b, covered in zip(sharing.tolist(), firsts[sharing].tolist(), others[sharing].tolist(),
+                                columns["covered"][sharing].tolist()):
+        a_id, b_id = docs[a].id, docs[b].id
+        yield a_id, b_id, [Passage(a_id, Span(a0, a1), b_id, Span(b0, b1), share)
+                           for (a0, a1, b0, b1), share in zip(spans[bounds[k]:bounds[k + 1]],
+                                                              verbatim[bounds[k]:bounds[k + 1]])], covered
 
 
 def align_block(args) -> list[tuple[str, str, list, float]]:

@@ -1,0 +1,216 @@
+"""Results of document pairs kept as arrays in one cache entry: the reuse analysis's warm runs.
+
+The reuse analysis judges about a million candidate pairs at 100,000 documents, and
+each pair's result (its shared shingles, its aligned passages) depends only on the
+two texts. Kept one cache entry per pair, a warm run spent about 8 s looking them up
+(the key's hash, an SQL search and a JSON value decoded for each). A
+:class:`PairTable` holds a whole run's results as arrays in one entry: the next runs
+find their pairs in it with one sort and one search, and look up one by one only the
+pairs it lacks (those with an added or edited text). :func:`kept_pair_results` writes
+it again when more than a twentieth of the pairs were not in it.
+
+A pair is found by its two texts' hashes (the first 64 bits of each SHA-256), in the
+order the caller gives them (the first by id first), never by positions or ids: the
+same two texts are found again after documents are added, renamed or reordered. Two
+texts with the same 64-bit prefix (about one chance in 10**9 for a million distinct
+texts) would share results; every value read is checked against the entry's checksum
+and its arrays' lengths, and an entry that fails is built again, never trusted.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+#: multiplies the second hash of a pair into the pair's sort key (an odd 64-bit constant:
+#: the golden ratio's fraction), so that (a, b) and (b, a) get different keys
+_MIX = 0x9E3779B97F4A7C15
+
+
+def text_hashes(documents) -> Any:
+    """The first 64 bits of each document's SHA-256, as a uint64 array."""
+    import numpy as np
+
+    return np.array([int(d.sha256[:16], 16) for d in documents], dtype=np.uint64)
+
+
+@dataclass
+class PairTable:
+    """Results of pairs of texts, sorted by their pair key.
+
+    ``columns`` hold one value per pair; ``rows`` hold any number of rows per pair
+    (pair ``k``'s are ``rows[name][indptr[k]:indptr[k + 1]]``), each array as many rows long.
+    """
+
+    first: Any  # uint64: hash of each pair's first text
+    other: Any  # uint64: hash of its second text
+    columns: dict[str, Any]
+    indptr: Any  # int64, one more than the pairs
+    rows: dict[str, Any]
+
+    @staticmethod
+    def key(first, other):
+        import numpy as np
+
+        with np.errstate(over="ignore"):
+            return first ^ (other * np.uint64(_MIX))
+
+    @classmethod
+    def of(cls, first, other, columns: Mapping[str, Any], indptr, rows: Mapping[str, Any]) -> "PairTable":
+        """A table of these pairs (in any order; a pair given twice is kept once)."""
+        import numpy as np
+
+        keys = cls.key(first, other)
+        order = np.lexsort((other, first, keys))
+        if len(order):  # the same pair twice: keep its first occurrence in that order
+            same = (keys[order][1:] == keys[order][:-1]) & (first[order][1:] == first[order][:-1]) \
+                & (other[order][1:] == other[order][:-1])
+            order = order[np.concatenate(([True], ~same))]
+        new_indptr, positions = _layout(indptr, order)
+        return cls(first[order], other[order], {name: value[order] for name, value in columns.items()},
+                   new_indptr, {name: value[positions] for name, value in rows.items()})
+
+    def __len__(self) -> int:
+        return len(self.first)
+
+    def find(self, first, other):
+        """Each pair's position in the table, -1 where it is not there."""
+        import numpy as np
+
+        if not len(self) or not len(first):
+            return np.full(len(first), -1, dtype=np.int64)
+        keys = self.key(self.first, self.other)
+        wanted = self.key(first, other)
+        at = np.minimum(np.searchsorted(keys, wanted), len(self) - 1)
+        found = (keys[at] == wanted) & (self.first[at] == first) & (self.other[at] == other)
+        return np.where(found, at, -1).astype(np.int64)
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "first": _encoded(self.first), "other": _encoded(self.other), "indptr": _encoded(self.indptr),
+            "columns": {name: _encoded(value) for name, value in self.columns.items()},
+            "rows": {name: _encoded(value) for name, value in self.rows.items()},
+        }
+
+    @classmethod
+    def from_state(cls, state: Any, columns: Mapping[str, str], rows: Mapping[str, tuple[str, int]]) -> "PairTable":
+        """The table of a state; ``columns`` and ``rows`` give the expected dtypes (and row
+        widths). Raises ValueError for a state that does not hold exactly that."""
+        import numpy as np
+
+        try:
+            first, other = _decoded(state["first"], "<u8"), _decoded(state["other"], "<u8")
+            indptr = _decoded(state["indptr"], "<i8")
+            if set(state["columns"]) != set(columns) or set(state["rows"]) != set(rows):
+                raise ValueError("another table's columns")
+            kept_columns = {name: _decoded(state["columns"][name], dtype) for name, dtype in columns.items()}
+            kept_rows = {name: _decoded(state["rows"][name], dtype).reshape(-1, width) if width > 1
+                         else _decoded(state["rows"][name], dtype) for name, (dtype, width) in rows.items()}
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"not a pair table: {exc}") from exc
+        n = len(first)
+        if (len(other) != n or len(indptr) != n + 1 or any(len(v) != n for v in kept_columns.values())
+                or (n and (indptr[0] != 0 or np.any(np.diff(indptr) < 0)))
+                or any(len(v) != int(indptr[-1]) for v in kept_rows.values())):
+            raise ValueError("a pair table whose arrays do not agree")
+        return cls(first, other, kept_columns, indptr, kept_rows)
+
+
+def kept_pair_results(cache, namespace: str, first, other, columns: Mapping[str, str],
+                      rows: Mapping[str, tuple[str, int]],
+                      compute: Callable[[Any, bool], tuple[dict[str, Any], Any, dict[str, Any]]]):
+    """Results of the pairs of texts ``(first[k], other[k])`` (hashes from :func:`text_hashes`),
+    in that order, as ``(columns, indptr, rows)`` arrays like a :class:`PairTable`'s.
+
+    Pairs found in the table kept under ``namespace`` are read from it; for the others,
+    ``compute(indices, keep_each)`` gives their results (``indices`` into the pairs, in
+    order); ``keep_each`` says whether to keep each one in the cache on its own (not
+    needed when this run writes the table anew). The table is written when there was
+    none, it did not load, or more than a twentieth of the pairs were missing from it.
+    ``columns`` and ``rows`` name the result arrays and their dtypes (rows: and widths).
+    """
+    import numpy as np
+
+    table = None
+    if cache is not None:
+        stored = cache.get_many(namespace, ["table"]).get("table")
+        if stored is not None:
+            try:
+                table = PairTable.from_state(stored, columns, rows)
+            except ValueError:
+                table = None
+    n = len(first)
+    at = table.find(first, other) if table is not None else np.full(n, -1, dtype=np.int64)
+    hits, misses = np.flatnonzero(at >= 0), np.flatnonzero(at < 0)
+    rewrite = cache is not None and (table is None or len(misses) > n // 20)
+    fresh_columns, fresh_indptr, fresh_rows = compute(misses, not rewrite)
+    # lay the hits' and the misses' results out in the pairs' order
+    result_columns = {}
+    for name, dtype in columns.items():
+        values = np.empty(n, dtype=dtype)
+        values[misses] = fresh_columns[name]
+        if table is not None:
+            values[hits] = table.columns[name][at[hits]]
+        result_columns[name] = values
+    lengths = np.zeros(n, dtype=np.int64)
+    lengths[misses] = np.diff(fresh_indptr)
+    if table is not None:
+        lengths[hits] = np.diff(table.indptr)[at[hits]]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    result_rows = {}
+    for name, (dtype, width) in rows.items():
+        values = np.empty((int(indptr[-1]), width) if width > 1 else int(indptr[-1]), dtype=dtype)
+        values[_element_positions(indptr, misses)] = fresh_rows[name]
+        if table is not None:
+            values[_element_positions(indptr, hits)] = table.rows[name][_element_positions(table.indptr, at[hits])]
+        result_rows[name] = values
+    if rewrite:
+        fresh_table = PairTable.of(first, other, result_columns, indptr, result_rows)
+        cache.put_many(namespace, {"table": fresh_table.to_state()})
+    return result_columns, indptr, result_rows
+
+
+def ragged(lengths) -> Any:
+    """The indptr of rows of these lengths."""
+    import numpy as np
+
+    indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(np.asarray(lengths, dtype=np.int64), out=indptr[1:])
+    return indptr
+
+
+def _element_positions(indptr, pairs):
+    """Positions, in a ragged layout ``indptr``, of the rows of ``pairs`` (in that order)."""
+    import numpy as np
+
+    starts = indptr[pairs]
+    lengths = indptr[pairs + 1] - starts
+    before = np.cumsum(lengths) - lengths
+    return np.repeat(starts - before, lengths) + np.arange(int(lengths.sum()), dtype=np.int64)
+
+
+def _layout(indptr, order):
+    """(indptr, element positions) of the rows of the pairs ``order`` taken from layout ``indptr``."""
+
+    positions = _element_positions(indptr, order)
+    return ragged(indptr[order + 1] - indptr[order]), positions
+
+
+def _encoded(array) -> str:
+    return base64.b64encode(array.tobytes()).decode("ascii")
+
+
+def _decoded(text: str, dtype: str):
+    import numpy as np
+
+    if not isinstance(text, str):
+        raise ValueError("not an encoded array")
+    try:
+        raw = base64.b64decode(text.encode("ascii"), validate=True)
+    except (ValueError, UnicodeEncodeError) as exc:
+        raise ValueError(f"not an encoded array: {exc}") from exc
+    if len(raw) % np.dtype(dtype).itemsize:
+        raise ValueError("an encoded array of a wrong length")
+    return np.frombuffer(raw, dtype=dtype)

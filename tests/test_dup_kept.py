@@ -1,0 +1,155 @@
+"""Pair results kept as arrays in one cache entry (plugins/dup_kept.py) and the reuse
+analysis's warm runs that read them."""
+
+import random
+
+import pytest
+
+np = pytest.importorskip("numpy")
+
+from copydesk import Corpus, Document  # noqa: E402
+from copydesk.cache import Cache  # noqa: E402
+from copydesk.manager import collect_registry, make_plugin_manager  # noqa: E402
+from copydesk.plugins.dup_kept import PairTable, kept_pair_results, ragged  # noqa: E402
+
+COLUMNS = {"score": "<f8"}
+ROWS = {"spans": ("<i8", 2)}
+
+
+def results_of(first, other, indices):
+    """Made-up results that depend only on the pair: a score and (pair-dependent) 0-2 rows."""
+    scores, lengths, spans = [], [], []
+    for k in indices.tolist():
+        a, b = int(first[k]), int(other[k])
+        scores.append((a % 1000) / 7 + (b % 1000) / 11)
+        count = (a + 2 * b) % 3
+        lengths.append(count)
+        spans.extend((a % 97 + r, b % 89 + r) for r in range(count))
+    return ({"score": np.array(scores, dtype=np.float64)}, ragged(lengths),
+            {"spans": np.array(spans, dtype=np.int64).reshape(-1, 2)})
+
+
+class Recorder:
+    def __init__(self, first, other):
+        self.first, self.other, self.calls = first, other, []
+
+    def __call__(self, indices, keep_each):
+        self.calls.append((len(indices), keep_each))
+        return results_of(self.first, self.other, indices)
+
+
+def random_pairs(rng, n):
+    first = np.array([rng.getrandbits(64) for _ in range(n)], dtype=np.uint64)
+    other = np.array([rng.getrandbits(64) for _ in range(n)], dtype=np.uint64)
+    return first, other
+
+
+def test_a_table_finds_each_pair_by_its_two_hashes_in_order_whatever_their_positions():
+    rng = random.Random(1)
+    first, other = random_pairs(rng, 500)
+    columns, indptr, rows = results_of(first, other, np.arange(500))
+    table = PairTable.of(first, other, columns, indptr, rows)
+    order = np.array(rng.sample(range(500), 500))
+    at = table.find(first[order], other[order])
+    assert (at >= 0).all()
+    assert table.columns["score"][at].tolist() == columns["score"][order].tolist()
+    for k, position in zip(order.tolist(), at.tolist()):
+        assert table.rows["spans"][table.indptr[position]:table.indptr[position + 1]].tolist() == \
+            rows["spans"][indptr[k]:indptr[k + 1]].tolist()
+    # the same texts the other way round, and texts never seen, are not there
+    unseen_first, unseen_other = random_pairs(rng, 50)
+    assert (table.find(other, first) == -1).all() and (table.find(unseen_first, unseen_other) == -1).all()
+    # a state read back is the same table
+    again = PairTable.from_state(table.to_state(), COLUMNS, ROWS)
+    assert again.find(first, other).tolist() == table.find(first, other).tolist()
+
+
+def test_kept_results_compute_only_the_pairs_missing_from_the_table(tmp_path):
+    rng = random.Random(2)
+    first, other = random_pairs(rng, 400)
+    cache = Cache(tmp_path, "test")
+    cold = Recorder(first, other)
+    expected = results_of(first, other, np.arange(400))
+    got = kept_pair_results(cache, "ns", first, other, COLUMNS, ROWS, cold)
+    assert cold.calls == [(400, False)]  # the table is written: no entry per pair
+    assert_same(got, expected)
+
+    # a later run: 10 pairs gone, 10 new ones, the rest in another order
+    new_first, new_other = random_pairs(rng, 10)
+    keep = np.array(rng.sample(range(400), 390))
+    first2, other2 = np.concatenate([first[keep], new_first]), np.concatenate([other[keep], new_other])
+    warm = Recorder(first2, other2)
+    got = kept_pair_results(cache, "ns", first2, other2, COLUMNS, ROWS, warm)
+    assert warm.calls == [(10, True)]  # 10 of 400 missing: the table stays as it is
+    assert_same(got, results_of(first2, other2, np.arange(400)))
+
+    # over a twentieth missing: the table is written again, then holds them all
+    more_first, more_other = random_pairs(rng, 40)
+    first3, other3 = np.concatenate([first2, more_first]), np.concatenate([other2, more_other])
+    kept_pair_results(cache, "ns", first3, other3, COLUMNS, ROWS, Recorder(first3, other3))
+    last = Recorder(first3, other3)
+    assert_same(kept_pair_results(cache, "ns", first3, other3, COLUMNS, ROWS, last),
+                results_of(first3, other3, np.arange(len(first3))))
+    assert last.calls == [(0, True)]
+
+
+@pytest.mark.parametrize("spoil", ["lengths", "base64", "columns", "shape"])
+def test_a_kept_table_that_does_not_hold_together_is_built_again(tmp_path, spoil):
+    rng = random.Random(3)
+    first, other = random_pairs(rng, 100)
+    cache = Cache(tmp_path, "test")
+    kept_pair_results(cache, "ns", first, other, COLUMNS, ROWS, Recorder(first, other))
+    state = cache.get_many("ns", ["table"])["table"]
+    if spoil == "lengths":
+        state["first"] = state["first"][:-12]  # 8 bytes fewer: one pair short
+    elif spoil == "base64":
+        state["other"] = "not*base64"
+    elif spoil == "columns":
+        state["columns"] = {"another": state["columns"]["score"]}
+    else:
+        state["rows"]["spans"] = state["rows"]["spans"][:-12]  # half a row short
+    cache.put_many("ns", {"table": state})
+    again = Recorder(first, other)
+    assert_same(kept_pair_results(cache, "ns", first, other, COLUMNS, ROWS, again),
+                results_of(first, other, np.arange(100)))
+    assert again.calls == [(100, False)]
+    fine = Recorder(first, other)
+    kept_pair_results(cache, "ns", first, other, COLUMNS, ROWS, fine)
+    assert fine.calls == [(0, True)]
+
+
+def assert_same(got, expected):
+    (got_columns, got_indptr, got_rows), (columns, indptr, rows) = got, expected
+    assert got_columns["score"].tolist() == columns["score"].tolist()
+    assert got_indptr.tolist() == indptr.tolist()
+    assert got_rows["spans"].tolist() == rows["spans"].tolist()
+
+
+def test_warm_reuse_analysis_with_kept_tables_finds_what_an_uncached_run_finds(tmp_path):
+    """Pairs are found by their texts: after edits, additions, a deletion and documents renamed
+    (every position shifts), a warm run reports exactly the uncached run's pairs and passages."""
+    from test_duplication import article, edited
+
+    registry = collect_registry(make_plugin_manager(autoload=False))
+    rng = random.Random(4)
+    stories = [article(rng) for _ in range(12)]
+    texts = {}
+    for n, story in enumerate(stories):
+        texts[f"d{n:02}a"] = story
+        texts[f"d{n:02}b"] = edited(rng, story, 0.1)  # a near-duplicate
+        texts[f"d{n:02}c"] = article(rng, 120) + " " + " ".join(story.split()[:80]) + " " + article(rng, 120)
+
+    def reuse(documents, cache):
+        result = Corpus([Document(i, t) for i, t in documents.items()], registry.analyses, cache=cache).analysis("reuse")
+        return ([(p.a, p.a_span, p.b, p.b_span, p.verbatim_share) for p in result.passages],
+                [(p.a, p.b, p.kind, p.similarity) for p in result.pairs],
+                [c.members for c in result.near_duplicate_clusters])
+
+    cold = reuse(texts, Cache(tmp_path, "test"))
+    assert any(kind == "near-duplicate" for _, _, kind, _ in cold[1]) and cold[0]
+    assert cold == reuse(texts, None)
+    later = {("x" + i if n % 5 == 0 else i): t for n, (i, t) in enumerate(texts.items()) if i != "d03b"}
+    later["d01a"] = edited(rng, later["d01a"], 0.05)
+    later["d99z"] = texts["d05a"] + " A late paragraph."
+    warm = reuse(later, Cache(tmp_path, "test"))
+    assert warm == reuse(later, None) and warm != cold
