@@ -11,11 +11,23 @@ translated text (TRN005). Helpers live in the flat modules ``trn_lexicon``,
 from __future__ import annotations
 
 import json
+import sys
 from collections import defaultdict
 
-from copydesk import Analysis, Check, Document, Finding, Related, Severity, digest, hookimpl
+from copydesk import (
+    Analysis,
+    Check,
+    Document,
+    Finding,
+    Related,
+    Severity,
+    digest,
+    hookimpl,
+)
 
 from . import trn_align, trn_lexicon, trn_markers, trn_names
+from .dup_batch import have_numpy
+from .dup_kept import kept_pair_results, ragged, text_hashes
 
 _STRING_LIST = {"type": "array", "items": {"type": "string"}}
 
@@ -347,9 +359,17 @@ class SpunSubstitution(Check):
         by_pair: dict[tuple[str, str], list] = defaultdict(list)
         for passage in passages:
             by_pair[tuple(sorted((passage.a, passage.b)))].append(passage)
+        if corpus.cache is not None and have_numpy():
+            return self._substitutions_kept(corpus, by_pair)
+        return self._substitutions_of(corpus, by_pair, list(by_pair), keep_each=True)
+
+    def _substitutions_of(self, corpus, by_pair, pairs, keep_each: bool):
+        """:meth:`_substitutions` of the document pairs ``pairs`` (keys of ``by_pair``), each
+        pair's result kept in the cache on its own when ``keep_each``."""
         max_words = self.options["max_words"]
         keys = {}
-        for pair, found in by_pair.items():
+        for pair in pairs:
+            found = by_pair[pair]
             # the ids too: the entry names the documents (two copies of one text are two pairs)
             keys[pair] = digest(str(max_words), pair[0], corpus[pair[0]].sha256, pair[1], corpus[pair[1]].sha256,
                                 *(f"{p.a}:{p.a_span.start}:{p.a_span.end}:{p.b_span.start}:{p.b_span.end}:"
@@ -360,7 +380,8 @@ class SpunSubstitution(Check):
         substitutions: list = []
         stats: dict[tuple[str, str], trn_align.PairStats] = {}
         fresh = {}
-        for pair, found in by_pair.items():
+        for pair in pairs:
+            found = by_pair[pair]
             if keys[pair] in stored:
                 pair_subs, stats[pair] = trn_align.pair_from_json(stored[keys[pair]])
             else:
@@ -371,9 +392,73 @@ class SpunSubstitution(Check):
                 if corpus.cache is not None:
                     fresh[keys[pair]] = trn_align.pair_to_json(pair_subs, stats[pair])
             substitutions.extend(pair_subs)
-        if corpus.cache is not None and fresh:
+        if corpus.cache is not None and fresh and keep_each:
             corpus.cache.put_many(namespace, fresh)
         return substitutions, stats
+
+    def _substitutions_kept(self, corpus, by_pair):
+        """:meth:`_substitutions` with the pairs of the last full run read from one
+        :class:`~copydesk.plugins.dup_kept.PairTable` instead of an entry each (100,000
+        documents: about 200,000 pairs share passages, and their keys, lookups and decoding
+        took 7 s of a warm run; few pairs have swaps, so most rows are three numbers).
+
+        A row is found by both texts' hashes, the second mixed with a hash of the pair's
+        passages, which the texts and the reuse analysis's options determine. Swaps are
+        kept as JSON with their documents as 0 and 1 (the pair's first and second), so a
+        row serves the same texts under other names."""
+        import numpy as np
+
+        pairs = list(by_pair)
+        firsts = text_hashes(corpus[a] for a, _ in pairs)
+        passages = np.array([hash(tuple((p.a == pair[0], p.a_span.start, p.a_span.end, p.b_span.start, p.b_span.end,
+                                         p.verbatim_share) for p in by_pair[pair])) for pair in pairs], dtype=np.int64)
+        others = text_hashes(corpus[b] for _, b in pairs) ^ passages.view(np.uint64)
+
+        def compute(indices, keep_each: bool):
+            chosen = [pairs[k] for k in indices.tolist()]
+            found, stats = self._substitutions_of(corpus, by_pair, chosen, keep_each)
+            of_pair = defaultdict(list)
+            for sub in found:
+                of_pair[tuple(sorted((sub.a.doc, sub.b.doc)))].append(sub)
+            payloads = [_roles_json(of_pair[pair], pair) if of_pair[pair] else b"" for pair in chosen]
+            counts = np.array([[stats[pair].words, stats[pair].equal, stats[pair].swaps] for pair in chosen],
+                              dtype=np.int64).reshape(-1, 3)
+            return ({"words": counts[:, 0], "equal": counts[:, 1], "swaps": counts[:, 2]},
+                    ragged([len(payload) for payload in payloads]),
+                    {"payload": np.frombuffer(b"".join(payloads), dtype=np.uint8)})
+
+        # the passages' hash is Python's tuple hash: stable for ints, floats and bools, but only
+        # promised within one Python version
+        namespace = corpus.cache_namespace(
+            f"trn002-table/1/{self.options['max_words']}/{sys.version_info[0]}.{sys.version_info[1]}",
+            trn_align.substitutions_in_passage)
+        columns, indptr, rows = kept_pair_results(
+            corpus.cache, namespace, firsts, others, {"words": "<i8", "equal": "<i8", "swaps": "<i8"},
+            {"payload": ("<u1", 1)}, compute)
+        substitutions = []
+        payload, bounds = rows["payload"].tobytes(), indptr.tolist()
+        stats = {}
+        for k, (pair, words, equal, swaps) in enumerate(zip(pairs, columns["words"].tolist(),
+                                                            columns["equal"].tolist(), columns["swaps"].tolist())):
+            stats[pair] = trn_align.PairStats(words, equal, swaps)
+            if bounds[k + 1] > bounds[k]:
+                substitutions.extend(_from_roles_json(payload[bounds[k]:bounds[k + 1]], pair))
+        return substitutions, stats
+
+
+def _roles_json(substitutions: list, pair: tuple[str, str]) -> bytes:
+    """A pair's substitutions as JSON with each side's document as its place in ``pair`` (0 or 1)."""
+    data = trn_align.pair_to_json(substitutions, trn_align.PairStats())["substitutions"]
+    for a, b, _, _ in data:
+        a[0], b[0] = pair.index(a[0]), pair.index(b[0])
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _from_roles_json(raw: bytes, pair: tuple[str, str]) -> list:
+    data = json.loads(raw)
+    for a, b, _, _ in data:
+        a[0], b[0] = pair[a[0]], pair[b[0]]
+    return trn_align.pair_from_json({"stats": [0, 0, 0], "substitutions": data})[0]
 
 
 class NameVariant(Check):

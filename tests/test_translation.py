@@ -268,7 +268,7 @@ def test_pair_swaps_from_the_cache_name_their_own_documents(tmp_path):
     documents = [Document(p.name, p.read_text(encoding="utf-8")) for p in seeds]
     documents.append(Document("zz-copy.txt", documents[1].text))  # a second copy of one seed
 
-    def run(cache):
+    def run(cache, documents=documents):
         corpus = Corpus(documents, registry.analyses, cache=cache)
         found = [(f.document, f.span, f.message, tuple(r.document for r in f.related))
                  for f in SpunSubstitution({}).check_corpus(corpus)]
@@ -280,6 +280,10 @@ def test_pair_swaps_from_the_cache_name_their_own_documents(tmp_path):
     assert any("zz-copy.txt" in related for *_, related in fresh)
     assert run(Cache(tmp_path / "c", "t")) == fresh
     assert run(Cache(tmp_path / "c", "t")) == fresh  # every pair from the cache
+    # the same texts under other names (kept rows are found by texts, and name their pair's documents)
+    renamed = [Document(("b-" if n % 2 else "a-") + d.id, d.text) for n, d in enumerate(documents)]
+    fresh_renamed = run(None, renamed)
+    assert fresh_renamed != fresh and run(Cache(tmp_path / "c", "t"), renamed) == fresh_renamed
 
 
 def test_phrase_evidence_kept_across_runs_equals_counting_afresh(tmp_path):
