@@ -18,7 +18,7 @@ from collections import Counter
 from typing import Iterable, Iterator, Sequence
 
 from copydesk.plugins.dup_batch import _numpy
-from copydesk.plugins.dup_pairs import pairs_sharing
+from copydesk.plugins.dup_pairs import pair_arrays, pairs_sharing
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are aren't as at be because been before being
@@ -105,13 +105,37 @@ class StoryIndex:
             features = (term_features(text) for _, text in documents)
         self.max_postings = max_postings
         self.common_df = max(max_postings, len(documents) // 200)
-        self.vectors: list[tuple[array, array]] = []
-        self.top: list[array] = []  # each document's indexed terms
+        # without numpy: lists of arrays; with it, the same as row-by-row arrays (see _build_numpy)
+        self._vectors: list[tuple[array, array]] = []
+        self._top: list[array] = []
+        self._rows = None
         decoded = [_decoded(f) for f in features]
         if _numpy() is not None:
             self._build_numpy(decoded, top_terms, min_terms)
         else:
             self._build_python(decoded, top_terms, min_terms)
+
+    @property
+    def vectors(self) -> list[tuple[array, array]]:
+        """Each document's (term numbers, weights) over the terms that are not common."""
+        if self._rows is not None and not self._vectors:
+            self._vectors = [self._vector(d) for d in range(len(self.ids))]
+        return self._vectors
+
+    @property
+    def top(self) -> list[array]:
+        """Each document's indexed terms (its most distinctive ones)."""
+        if self._rows is not None and not self._top:
+            indptr, terms = self._rows[3], self._rows[4]
+            self._top = [array("I", terms[indptr[d] : indptr[d + 1]].tobytes()) for d in range(len(self.ids))]
+        return self._top
+
+    def _vector(self, d: int) -> tuple[array, array]:
+        if self._rows is None:
+            return self._vectors[d]
+        indptr, terms, weights = self._rows[:3]
+        return (array("I", terms[indptr[d] : indptr[d + 1]].tobytes()),
+                array("f", weights[indptr[d] : indptr[d + 1]].tobytes()))
 
     def _build_python(self, decoded: list[tuple[bytes, bytes]], top_terms: int, min_terms: int) -> None:
         vocabulary: dict[int, int] = {}
@@ -139,13 +163,13 @@ class StoryIndex:
             norm = math.sqrt(sum(w * w for w in weights)) or 1.0
             # only the terms that can count towards a similarity are kept
             kept = [(t, w / norm) for t, w in zip(numbers, weights) if df[t] <= self.common_df]
-            self.vectors.append((array("I", [t for t, _ in kept]), array("f", [w for _, w in kept])))
+            self._vectors.append((array("I", [t for t, _ in kept]), array("f", [w for _, w in kept])))
             best = array("I")
             if len(numbers) >= min_terms:  # shorter texts are never candidates
                 # inverted index over each document's most distinctive terms (rare ones only,
                 # which also keeps the index from growing quadratically)
                 best = array("I", [t for t, _ in sorted(kept, key=lambda tw: (-tw[1], tw[0]))[:top_terms]])
-            self.top.append(best)
+            self._top.append(best)
 
     def _build_numpy(self, decoded: list[tuple[bytes, bytes]], top_terms: int, min_terms: int) -> None:
         """:meth:`_build_python` on one array of every document's terms: the same numbers bit for
@@ -173,36 +197,90 @@ class StoryIndex:
         norms[norms == 0] = 1.0
         kept = df[numbers] <= self.common_df
         numbers, doc, scaled = numbers[kept], doc[kept], weights[kept] / norms[doc[kept]]
-        bounds = np.searchsorted(doc, np.arange(n + 1)).tolist()
-        term_bytes, weight_bytes = numbers.astype(np.uint32).tobytes(), scaled.astype(np.float32).tobytes()
-        for d in range(n):
-            vector_terms, vector_weights = array("I"), array("f")
-            vector_terms.frombytes(term_bytes[4 * bounds[d] : 4 * bounds[d + 1]])
-            vector_weights.frombytes(weight_bytes[4 * bounds[d] : 4 * bounds[d + 1]])
-            self.vectors.append((vector_terms, vector_weights))
+        bounds = np.searchsorted(doc, np.arange(n + 1))
         # each document's top terms: by weight, then term number, among its kept terms
         order = np.lexsort((numbers, -scaled, doc))
-        rank = np.arange(len(order)) - np.repeat(np.array(bounds[:-1]), np.diff(bounds))
+        rank = np.arange(len(order)) - np.repeat(bounds[:-1], np.diff(bounds))
         chosen = order[(rank < top_terms) & (lengths[doc[order]] >= min_terms)]
-        best_bytes = numbers[chosen].astype(np.uint32).tobytes()
-        best_bounds = np.searchsorted(doc[chosen], np.arange(n + 1)).tolist()
-        for d in range(n):
-            best = array("I")
-            best.frombytes(best_bytes[4 * best_bounds[d] : 4 * best_bounds[d + 1]])
-            self.top.append(best)
+        best_bounds = np.searchsorted(doc[chosen], np.arange(n + 1))
+        # rows of every document in a few arrays (100,000 documents: 200,000 small arrays took
+        # a second to make): vectors' indptr, terms and float32 weights, top terms' indptr and terms
+        self._rows = (bounds.astype(np.int64), numbers.astype(np.uint32), scaled.astype(np.float32),
+                      best_bounds.astype(np.int64), numbers[chosen].astype(np.uint32))
 
     def candidate_pairs(self, min_shared: int = 3) -> Iterator[tuple[int, int]]:
         """Pairs ``(i, j)``, ``i < j``, sharing ``min_shared`` indexed terms held by at
         most ``max_postings`` documents, in order (see :mod:`dup_pairs`)."""
-        return pairs_sharing(self.top, min_shared, self.max_postings)
+        if self._rows is not None:
+            for first, other in self._candidate_pieces(min_shared):
+                yield from zip(first.tolist(), other.tolist())
+            return
+        yield from pairs_sharing(self.top, min_shared, self.max_postings)
+
+    def candidate_arrays(self, min_shared: int = 3):
+        """:meth:`candidate_pairs` as two int64 index arrays (with numpy only)."""
+        np = _numpy()
+        pieces = list(self._candidate_pieces(min_shared))
+        if not pieces:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.concatenate([f for f, _ in pieces]), np.concatenate([o for _, o in pieces])
+
+    def _candidate_pieces(self, min_shared: int):
+        np = _numpy()
+        indptr, terms = self._rows[3], self._rows[4]
+        return pair_arrays(terms.astype(np.uint64), np.diff(indptr), min_shared, self.max_postings)
 
     def cosine(self, i: int, j: int) -> float:
         """Cosine of two documents over the terms that are not common."""
-        (ta, wa), (tb, wb) = self.vectors[i], self.vectors[j]
+        (ta, wa), (tb, wb) = self._vector(i), self._vector(j)
         if len(ta) > len(tb):
             ta, wa, tb, wb = tb, wb, ta, wa
         other = dict(zip(tb, wb))
         return min(1.0, sum(w * other.get(t, 0.0) for t, w in zip(ta, wa)))
+
+    def cosines(self, firsts, others):
+        """:meth:`cosine` of each pair ``(firsts[k], others[k])`` (index arrays), as a float64
+        array, with numpy only. The same floats bit for bit: each pair's products (float32
+        weights multiplied in float64) are added one by one in the shorter vector's order,
+        as ``sum()`` adds them (``np.add.at`` adds in index order, unbuffered)."""
+        np = _numpy()
+        indptr, terms, weights = self._rows[:3]
+        result = np.empty(len(firsts), dtype=np.float64)
+        width = int(terms.max()) + 1 if len(terms) else 1
+        for at in range(0, len(firsts), _COSINE_PAIRS):
+            first, other = firsts[at : at + _COSINE_PAIRS], others[at : at + _COSINE_PAIRS]
+            longer_first = (indptr[first + 1] - indptr[first]) > (indptr[other + 1] - indptr[other])
+            short, long = np.where(longer_first, other, first), np.where(longer_first, first, other)
+            short_at, short_pair = _elements(indptr, short)
+            long_at, long_pair = _elements(indptr, long)
+            # each longer vector's terms, coded with their pair, sorted for a search
+            long_codes = long_pair * width + terms[long_at]
+            by_code = np.argsort(long_codes, kind="stable")
+            long_codes = long_codes[by_code]
+            wanted = short_pair * width + terms[short_at]
+            found_at = np.minimum(np.searchsorted(long_codes, wanted), max(len(long_codes) - 1, 0))
+            found = long_codes[found_at] == wanted if len(long_codes) else np.zeros(len(wanted), dtype=bool)
+            products = (weights[short_at[found]].astype(np.float64)
+                        * weights[long_at[by_code[found_at[found]]]].astype(np.float64))
+            sums = np.zeros(len(first), dtype=np.float64)
+            np.add.at(sums, short_pair[found], products)
+            result[at : at + len(first)] = np.minimum(sums, 1.0)
+        return result
+
+
+#: pairs whose cosines are worked out at a time (bounded memory: their terms, twice)
+_COSINE_PAIRS = 50_000
+
+
+def _elements(indptr, rows):
+    """(positions of the elements of ``rows`` in a row-by-row layout, each one's place in ``rows``)."""
+    np = _numpy()
+    starts = indptr[rows]
+    lengths = indptr[rows + 1] - starts
+    before = np.cumsum(lengths) - lengths
+    total = int(lengths.sum())
+    return (np.repeat(starts - before, lengths) + np.arange(total, dtype=np.int64),
+            np.repeat(np.arange(len(rows), dtype=np.int64), lengths))
 
 
 def _idf(boosted: Sequence[bool], df: Sequence[int], n: int) -> list[float]:

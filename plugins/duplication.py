@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterator
 from copydesk import Analysis, Check, Related, Severity, Span, hookimpl
 from copydesk.plugins.dup_align import AlignedPassage, align, seed_positions, stem
 from copydesk.plugins.dup_batch import (
+    _numpy,
     all_features,
     candidate_pairs,
     have_numpy,
@@ -406,6 +407,7 @@ class Reuse(Analysis):
     }
 
     def compute(self, corpus) -> ReuseAnalysis:
+        np = _numpy()
         o = self.options
         docs = [d for d in corpus if d.text.strip()]
         size, seed_size = o["shingle_size"], o["seed_size"]
@@ -434,16 +436,23 @@ class Reuse(Analysis):
         # each document's terms from the incremental cache where its text is unchanged, else in workers
         story = StoryIndex([(d.id, "") for d in docs], features=corpus.per_document("reuse-story-terms/2", term_features, docs))
         story_pairs: list[SimilarPair] = []
-        # a pair linked by a few passages can still be a retelling (a summary quoting
-        # its source); only copies and heavily reused pairs are left out
-        for i, j in story.candidate_pairs():
+        if have_numpy():  # every candidate's cosine at once, then only the similar ones one by one
+            firsts, others = story.candidate_arrays()
+            scores = story.cosines(firsts, others)
+            similar = np.flatnonzero(scores >= o["story_threshold"])
+            scored = zip(firsts[similar].tolist(), others[similar].tolist(), scores[similar].tolist())
+        else:
+            scored = ((i, j, story.cosine(i, j)) for i, j in story.candidate_pairs())
+        for i, j, score in scored:
+            if score < o["story_threshold"]:
+                continue
             a, b = sorted((docs[i].id, docs[j].id))
             known = pairs.get((a, b))
+            # a pair linked by a few passages can still be a retelling (a summary quoting
+            # its source); only copies and heavily reused pairs are left out
             if known is not None and (known.kind == "near-duplicate" or known.similarity >= 0.5):
                 continue
-            score = story.cosine(i, j)
-            if score >= o["story_threshold"]:
-                story_pairs.append(SimilarPair(a, b, "same-story", round(score, 4)))
+            story_pairs.append(SimilarPair(a, b, "same-story", round(score, 4)))
 
         lengths = {d.id: len(d.text) for d in docs}
         dates = {d.id: str(d.metadata.get("date")) for d in docs if d.metadata.get("date") is not None}

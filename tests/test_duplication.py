@@ -393,6 +393,27 @@ def test_story_index_is_the_same_with_and_without_numpy(monkeypatch):
     assert any(len(top) == 20 for top in fast.top) and any(len(top) == 0 for top in fast.top)
 
 
+def test_story_cosines_of_many_pairs_are_the_cosines_one_at_a_time_bit_for_bit():
+    """The vectorised cosines add each pair's products in the order the one-pair cosine does:
+    the same floats, so a threshold never judges a pair differently."""
+    np = pytest.importorskip("numpy")
+    from copydesk.plugins.dup_story import StoryIndex
+
+    rng = random.Random(15)
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
+    stories = [article(rng, rng.randint(20, 400)) for _ in range(30)]
+    texts += stories + [edited(rng, story, rng.random() * 0.4) for story in stories] + ["", "Lu met lu. " * 30]
+    index = StoryIndex([(f"d{k:03}", text) for k, text in enumerate(texts)], max_postings=8)
+    firsts, others = index.candidate_arrays()
+    assert list(zip(firsts.tolist(), others.tolist())) == list(index.candidate_pairs()) and len(firsts) >= 30
+    # every pair, candidates or not, both ways round, and a document with itself
+    everything = np.array([(i, j) for i in range(len(texts)) for j in range(len(texts))])
+    scores = index.cosines(everything[:, 0], everything[:, 1])
+    expected = [index.cosine(i, j) for i, j in everything.tolist()]
+    assert scores.tolist() == expected
+    assert any(0.3 < x < 1.0 for x in expected) and expected.count(0.0) > 0
+
+
 def test_near_duplicate_verification_comes_from_the_cache_unless_a_text_changed(tmp_path):
     """LSH candidates are verified on their shingles once per pair of texts: a warm run verifies
     only the pairs with an edited text (in any document order), and links what an uncached run links."""
