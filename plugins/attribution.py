@@ -193,7 +193,10 @@ class UncreditedReuse(Check):
 
 
 def _longest_passage(reuse: Any, doc_id: str, other: str):
-    passages = reuse.passages_between(doc_id, other)
+    """``other``'s span of the longest passage ``doc_id`` shares with it (the first of equals), or None."""
+    if hasattr(reuse, "longest_span_in"):  # without copying the passages (one call per link: 100k documents, 1.5 s)
+        return reuse.longest_span_in(other, doc_id)
+    passages = reuse.passages_between(doc_id, other)  # a "reuse" analysis of another plugin
     if not passages:
         return None
     return max(passages, key=lambda p: len(p.b_span)).b_span

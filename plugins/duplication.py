@@ -158,6 +158,15 @@ class ReuseAnalysis:
             return list(self._passages_by_pair[(a, b)])
         return [p.flipped() for p in self._passages_by_pair.get((b, a), ())]
 
+    def longest_span_in(self, b: str, a: str) -> Span | None:
+        """``b``'s span of the longest passage (by ``b``'s span, the first of equals in the
+        order of :meth:`passages_between`) that ``a`` and ``b`` share, or None. The same as
+        ``max(passages_between(a, b), key=...)``'s ``b_span``, without copying the passages."""
+        if (a, b) in self._passages_by_pair:
+            return max((p.b_span for p in self._passages_by_pair[(a, b)]), key=len)
+        flipped = self._passages_by_pair.get((b, a))
+        return max((p.a_span for p in flipped), key=len) if flipped else None
+
     def story_cluster_of(self, doc_id: str) -> Cluster | None:
         return self._story_of.get(doc_id)
 

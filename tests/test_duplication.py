@@ -219,6 +219,18 @@ def test_reuse_analysis_contract(reuse_of):
     assert reuse.story_cluster_of("x").members == ("x", "y") and reuse.story_cluster_of("z") is None
 
 
+def test_longest_span_is_the_longest_of_the_passages_either_way_round(reuse_of):
+    rng = random.Random(6)
+    shared, other = article(rng, 60), article(rng, 90)
+    reuse = reuse_of({"a": shared + "\n" + article(rng) + "\n" + other, "b": other + "\n" + article(rng) + "\n" + shared,
+                      "c": article(rng)})
+    for x, y in [("a", "b"), ("b", "a"), ("a", "c"), ("c", "b")]:
+        passages = reuse.passages_between(x, y)
+        expected = max(passages, key=lambda p: len(p.b_span)).b_span if passages else None
+        assert reuse.longest_span_in(y, x) == expected
+    assert len(reuse.passages_between("a", "b")) == 2 and reuse.longest_span_in("c", "a") is None
+
+
 def test_results_do_not_depend_on_hash_seed_or_process(tmp_path):
     import json
     import os
