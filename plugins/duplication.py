@@ -758,13 +758,14 @@ class ReusedPassage(Check):
             if passage.verbatim_share < self.options["min_verbatim"]:
                 continue  # the cheap test first: counting words cuts the passage out of the text
             b_doc = corpus[passage.b]
-            words = len(b_doc.text[passage.b_span.start:passage.b_span.end].split())
+            parts = b_doc.text[passage.b_span.start:passage.b_span.end].split()  # once: counted and quoted
+            words = len(parts)
             if words < self.options["min_words"]:
                 continue
             share = passage.verbatim_share
             yield self.finding(
                 b_doc, passage.b_span,
-                f"passage reused from {passage.a} ({share:.0%} word for word): “{_clip(b_doc.text, passage.b_span)}”",
+                f"passage reused from {passage.a} ({share:.0%} word for word): “{_clipped(parts)}”",
                 related=[Related(passage.a, passage.a_span, share)],
                 data={"verbatim_share": share, "words": words},
             )
@@ -780,8 +781,15 @@ def _covered(passages: list[Passage], a_doc, b_doc) -> float:
 
 
 def _clip(text: str, span: Span, width: int = 60) -> str:
-    words_ = " ".join(text[span.start:span.end].split())
-    return words_ if len(words_) <= width else words_[: width - 1].rstrip() + "…"
+    return _clipped(text[span.start:span.end].split(), width)
+
+
+def _clipped(words_: list[str], width: int = 60) -> str:
+    """The words joined by single spaces, cut to ``width`` characters with an ellipsis."""
+    if sum(map(len, words_)) + len(words_) - 1 <= width:
+        return " ".join(words_)
+    # the first width - 1 characters lie within the first width words (a word and its space: 2 or more)
+    return " ".join(words_[:width])[: width - 1].rstrip() + "…"
 
 
 class SameStory(Check):

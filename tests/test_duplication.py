@@ -493,3 +493,15 @@ def test_story_vectors_are_the_tf_idf_of_each_texts_terms():
         heaviest = [t for t, _ in sorted(kept, key=lambda tw: (-tw[1], tw[0]))[:20]] if len(bag) >= 20 else []
         assert list(top) == heaviest
     assert any(len(top) == 20 for top in index.top)
+
+
+def test_quoted_passages_are_clipped_as_the_joined_words_would_be():
+    from copydesk.plugins.duplication import _clipped
+
+    rng = random.Random(16)
+    for _ in range(3000):
+        words = [rng.choice(LEXICON + ["a", "I", "—", "résumé"]) for _ in range(rng.randint(0, 40))]
+        width = rng.choice([1, 2, 5, 60])
+        joined = " ".join(words)
+        expected = joined if len(joined) <= width else joined[: width - 1].rstrip() + "…"
+        assert _clipped(words, width) == expected
