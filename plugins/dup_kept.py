@@ -94,9 +94,11 @@ class PairTable:
         }
 
     @classmethod
-    def from_state(cls, state: Any, columns: Mapping[str, str], rows: Mapping[str, tuple[str, int]]) -> "PairTable":
-        """The table of a state; ``columns`` and ``rows`` give the expected dtypes (and row
-        widths). Raises ValueError for a state that does not hold exactly that."""
+    def from_state(cls, state: Any, columns: Mapping[str, str | tuple[str, int]],
+                   rows: Mapping[str, tuple[str, int]]) -> "PairTable":
+        """The table of a state; ``columns`` and ``rows`` give the expected dtypes (and widths:
+        a column given as (dtype, width) holds that many values per pair). Raises ValueError
+        for a state that does not hold exactly that."""
         import numpy as np
 
         try:
@@ -104,7 +106,8 @@ class PairTable:
             indptr = _decoded(state["indptr"], "<i8")
             if set(state["columns"]) != set(columns) or set(state["rows"]) != set(rows):
                 raise ValueError("another table's columns")
-            kept_columns = {name: _decoded(state["columns"][name], dtype) for name, dtype in columns.items()}
+            kept_columns = {name: _shaped(_decoded(state["columns"][name], _dtype(spec)), spec)
+                            for name, spec in columns.items()}
             kept_rows = {name: _decoded(state["rows"][name], dtype).reshape(-1, width) if width > 1
                          else _decoded(state["rows"][name], dtype) for name, (dtype, width) in rows.items()}
         except (KeyError, TypeError, AttributeError) as exc:
@@ -117,7 +120,7 @@ class PairTable:
         return cls(first, other, kept_columns, indptr, kept_rows)
 
 
-def kept_pair_results(cache, namespace: str, first, other, columns: Mapping[str, str],
+def kept_pair_results(cache, namespace: str, first, other, columns: Mapping[str, str | tuple[str, int]],
                       rows: Mapping[str, tuple[str, int]],
                       compute: Callable[[Any, bool], tuple[dict[str, Any], Any, dict[str, Any]]]):
     """Results of the pairs of texts ``(first[k], other[k])`` (hashes from :func:`text_hashes`),
@@ -128,7 +131,8 @@ def kept_pair_results(cache, namespace: str, first, other, columns: Mapping[str,
     order); ``keep_each`` says whether to keep each one in the cache on its own (not
     needed when this run writes the table anew). The table is written when there was
     none, it did not load, or more than a twentieth of the pairs were missing from it.
-    ``columns`` and ``rows`` name the result arrays and their dtypes (rows: and widths).
+    ``columns`` and ``rows`` name the result arrays and their dtypes (rows, and columns given
+    as (dtype, width): and widths). Per-document results are pairs with ``other`` all zeros.
     """
     import numpy as np
 
@@ -147,8 +151,8 @@ def kept_pair_results(cache, namespace: str, first, other, columns: Mapping[str,
     fresh_columns, fresh_indptr, fresh_rows = compute(misses, not rewrite)
     # lay the hits' and the misses' results out in the pairs' order
     result_columns = {}
-    for name, dtype in columns.items():
-        values = np.empty(n, dtype=dtype)
+    for name, spec in columns.items():
+        values = np.empty((n, spec[1]) if isinstance(spec, tuple) else n, dtype=_dtype(spec))
         values[misses] = fresh_columns[name]
         if table is not None:
             values[hits] = table.columns[name][at[hits]]
@@ -170,6 +174,15 @@ def kept_pair_results(cache, namespace: str, first, other, columns: Mapping[str,
         fresh_table = PairTable.of(first, other, result_columns, indptr, result_rows)
         cache.put_many(namespace, {"table": fresh_table.to_state()})
     return result_columns, indptr, result_rows
+
+
+def _dtype(spec: str | tuple[str, int]) -> str:
+    return spec[0] if isinstance(spec, tuple) else spec
+
+
+def _shaped(values, spec: str | tuple[str, int]):
+    """A column read back: (dtype, width) columns hold ``width`` values per pair."""
+    return values.reshape(-1, spec[1]) if isinstance(spec, tuple) else values
 
 
 def ragged(lengths) -> Any:

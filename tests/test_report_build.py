@@ -111,3 +111,36 @@ def test_the_fast_validator_gives_every_report_the_verdict_of_jsonschema(seeds_r
     expected = Draft202012Validator(report_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER).is_valid(report)
     event(f"schema says valid: {expected}")
     assert _fast_validator().is_valid(report) == expected
+
+
+def test_fingerprints_are_the_digests_of_code_document_normalised_anchor_and_occurrence():
+    """Spans quoted by many findings are normalised once; the fingerprints are still exactly
+    sha256(code, document, normalised anchor, n-th occurrence) of every finding."""
+    import hashlib
+    import random
+    from collections import Counter
+
+    from copydesk import Corpus, Finding
+    from copydesk.report import fingerprints
+
+    rng = random.Random(3)
+    texts = {"a": "The Minister  SAID\u00a0on Monday: ﬁnal figures.\nThe Minister said.", "b": "Résumé  of the DAY " * 5}
+    corpus = Corpus([Document(i, t) for i, t in texts.items()])
+    findings = []
+    for _ in range(300):
+        document = rng.choice(["a", "b", "gone"])
+        length = len(texts.get(document, "x" * 40))
+        start = rng.randrange(0, length // 2)
+        span = rng.choice([None, Span(start, start + rng.randrange(1, length // 2)), Span(0, 12)])
+        findings.append(Finding(code=rng.choice(["XAA001", "XAA002"]), check="c", category="t", severity=Severity.INFO,
+                                message="m", document=document, span=span,
+                                anchor=rng.choice([None, None, "Some  ANCHOR", "ﬁgure"])))
+    seen, expected = Counter(), []
+    for f in findings:
+        text = f.anchor if f.anchor is not None else (
+            texts[f.document][f.span.start:f.span.end] if f.span is not None and f.document in texts else "")
+        base = "\x1f".join((f.code, f.document, " ".join(unicodedata.normalize("NFKC", text).casefold().split())))
+        seen[base] += 1
+        expected.append(hashlib.sha256(f"{base}\x1f{seen[base]}".encode()).hexdigest()[:32])
+    assert fingerprints(findings, corpus) == expected
+    assert len(set(expected)) == len(expected)
