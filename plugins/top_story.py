@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Collection, Iterable, Mapping, Sequence
 
 from copydesk import Document
+from copydesk.plugins.dup_kept import worth_rewriting
 from copydesk.plugins.top_lines import (
     is_bullet,
     is_heading,
@@ -398,7 +399,7 @@ def kept_index(corpus, name: str, ids: list[str], bags_of: Callable[[list[str]],
     One entry per generation, written when it starts; a run replaces the rows of the
     documents added, edited or deleted since (a row depends only on the text and the IDF:
     at 100,000 documents building an index from every document's terms took several
-    seconds of every run; see :func:`_worth_rewriting` for when the entry is written again).
+    seconds of every run; see :func:`worth_rewriting` for when the entry is written again).
     ``bags_of(ids)`` gives the bags of terms of those documents. ``fit_token`` names the
     fit of the IDF: a state weighed with another fit, or one that does not load, is
     built again. Without a cache the index is built afresh.
@@ -424,19 +425,10 @@ def kept_index(corpus, name: str, ids: list[str], bags_of: Callable[[list[str]],
             return index
         differing = len(added) + len(index.ids) - len(keep)
         index = index.updated(keep, bags_of(added), idf)
-        if not _worth_rewriting(differing, len(ids)):
+        if not worth_rewriting(differing, len(ids)):
             return index
     corpus.cache.put_many(namespace, {"state": {"fit": fit_token, "documents": current, "index": index.to_state()}})
     return index
-
-
-def _worth_rewriting(differing: int, documents: int) -> bool:
-    """Whether a kept state is to be written again for the current corpus. A state stays as
-    written at the start of the generation, and each run computes again the rows of the
-    documents that differ from it (at most ``refit_after`` of them, 2% by default):
-    rewriting a state of 100,000 documents took longer than those rows. It is rewritten
-    when more than a twentieth of the documents differ (a generous ``refit_after``)."""
-    return differing > documents // 20
 
 
 def kept_rows(corpus, name: str, ids: list[str], version: str,
@@ -445,7 +437,7 @@ def kept_rows(corpus, name: str, ids: list[str], version: str,
     incremental cache under ``name`` for the statistics generation, in one entry.
 
     A run computes only the rows of documents added or edited since the entry was written
-    (at the generation's start: see :func:`_worth_rewriting`), and reads the rest in one
+    (at the generation's start: see :func:`worth_rewriting`), and reads the rest in one
     lookup instead of one per document. ``version`` names what else the values depend on
     (the fit of the IDF): rows kept under another version are computed again.
     """
@@ -464,7 +456,7 @@ def kept_rows(corpus, name: str, ids: list[str], version: str,
     todo_set = set(todo)
     result = {doc_id: rows[doc_id] for doc_id in ids if doc_id not in todo_set}
     result.update(rows_of(todo))
-    if not rows or _worth_rewriting(len(todo) + len(rows.keys() - result.keys()), len(ids)):
+    if not rows or worth_rewriting(len(todo) + len(rows.keys() - result.keys()), len(ids)):
         corpus.cache.put_many(namespace, {"state": {"version": version, "documents": current, "rows": result}})
     return result
 

@@ -322,6 +322,15 @@ def test_phrase_evidence_kept_across_runs_equals_counting_afresh(tmp_path):
     assert documents[0].id in dict(warm[0]).get(phrase, [])
     assert counts(edited, Cache(tmp_path / "c", "t")) == warm  # nothing changed: read as kept
 
+    # a larger corpus: a few edits leave the kept counts as written, and every run corrects
+    # them for all the documents that differ from them (edits of earlier runs, one reverted)
+    larger = documents + [Document(f"filler{k:02}.txt", " ".join(words[k:]) + f" Filler {k}.\n") for k in range(45)]
+    runs = [larger, [edited[0], *larger[1:]], [edited[0], larger[1], Document(larger[2].id, larger[2].text + " More.\n"),
+                                               *larger[3:]], [*larger[:2], Document(larger[2].id, larger[2].text + " More.\n"),
+                                                              *larger[3:]]]
+    for docs in runs:
+        assert counts(docs, Cache(tmp_path / "big", "t")) == counts(docs, None)
+
 
 def test_phrase_counts_find_every_occurrence_and_take_it_out_again():
     """TRN002's evidence pass: on real text, each wanted phrase's documents are the ones a
