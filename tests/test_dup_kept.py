@@ -153,3 +153,26 @@ def test_warm_reuse_analysis_with_kept_tables_finds_what_an_uncached_run_finds(t
     later["d99z"] = texts["d05a"] + " A late paragraph."
     warm = reuse(later, Cache(tmp_path, "test"))
     assert warm == reuse(later, None) and warm != cold
+
+
+def test_a_column_may_hold_several_values_per_pair(tmp_path):
+    rng = random.Random(5)
+    first, other = random_pairs(rng, 60)
+    wide = {"signature": ("<u4", 3)}
+
+    def compute(indices, keep_each):
+        values = np.array([[int(first[k]) % 1000, int(other[k]) % 777, k] for k in indices.tolist()], dtype=np.uint32)
+        return {"signature": values.reshape(-1, 3)}, ragged([0] * len(indices)), {}
+
+    cache = Cache(tmp_path, "test")
+    cold, _, _ = kept_pair_results(cache, "wide", first, other, wide, {}, compute)
+    order = np.array(rng.sample(range(60), 60))
+    asked = []
+
+    def counting(indices, keep_each):
+        asked.append(len(indices))
+        return compute(indices, keep_each)
+
+    warm, _, _ = kept_pair_results(cache, "wide", first[order], other[order], wide, {}, counting)
+    assert asked == [0]
+    assert cold["signature"].shape == (60, 3) and warm["signature"].tolist() == cold["signature"][order].tolist()
