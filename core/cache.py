@@ -155,6 +155,10 @@ class Cache:
         try:
             self._db.executemany("INSERT OR REPLACE INTO entries (h, key, value, used) VALUES (?, ?, ?, ?)", rows)
             self._db.commit()  # short transactions: another run on the same cache is not kept waiting
+        except sqlite3.DataError:
+            # a value over SQLite's size limit (a kept state of a very large corpus): not kept,
+            # computed again next time; the rest of the cache is sound
+            self._db.rollback()
         except sqlite3.DatabaseError as exc:
             self._failed(exc)
 

@@ -276,3 +276,20 @@ def test_a_cache_written_in_the_earlier_layout_is_started_again(tmp_path):
     cache.put_many("ns", {"k": [1]})
     assert cache.get_many("ns", ["k"]) == {"k": [1]}
     cache.close()
+
+
+def test_a_value_over_sqlites_size_limit_is_not_kept_and_the_rest_of_the_cache_is(tmp_path):
+    """A kept state of a very large corpus can exceed SQLite's limit on a value (a gigabyte by
+    default): that value is not kept; the database is sound and is not started again."""
+    import sqlite3
+
+    from copydesk.cache import Cache
+
+    cache = Cache(tmp_path, "t")
+    cache.put_many("ns", {"small": [1, 2]})
+    cache._db.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 2000)  # a small limit stands in for the gigabyte
+    cache.put_many("ns", {"state": "x" * 5000})
+    cache.put_many("ns", {"other": 3})
+    assert cache.get_many("ns", ["small", "state", "other"]) == {"small": [1, 2], "other": 3}
+    cache.close()
+    assert Cache(tmp_path, "t").get_many("ns", ["small"]) == {"small": [1, 2]}
