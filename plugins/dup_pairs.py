@@ -36,10 +36,10 @@ def pairs_sharing(key_lists: Sequence[Sequence[int]], min_shared: int, max_holde
         yield from zip(first.tolist(), other.tolist())
 
 
-def pairs_sharing_arrays(key_lists: Sequence[Sequence[int]], min_shared: int, max_holders: int):
-    """:func:`pairs_sharing` as two int64 arrays (firsts, others), with numpy only."""
+def all_pairs_sharing(keys, lengths, min_shared: int, max_holders: int):
+    """:func:`pair_arrays`' pairs in two int64 arrays (firsts, others), with numpy only."""
     np = _numpy()
-    pieces = list(pair_arrays(*_flattened(key_lists), min_shared, max_holders))
+    pieces = list(pair_arrays(keys, lengths, min_shared, max_holders))
     if not pieces:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     return np.concatenate([f for f, _ in pieces]), np.concatenate([o for _, o in pieces])

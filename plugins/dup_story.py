@@ -97,11 +97,13 @@ class StoryIndex:
     """
 
     def __init__(self, documents: Sequence[tuple[str, str]], top_terms: int = 20, max_postings: int = 200,
-                 min_terms: int = MIN_TERMS, features: Iterable[Sequence[str]] | None = None):
+                 min_terms: int = MIN_TERMS, features: Iterable[Sequence[str]] | None = None, arrays=None):
         """``documents``: (id, text) pairs; ``features``, when given, each text's
-        :func:`term_features` computed beforehand (e.g. from the cache), so the texts are not read."""
+        :func:`term_features` computed beforehand (e.g. from the cache), so the texts are not read;
+        or ``arrays`` (numpy only): every document's term keys (uint64) and counts, concatenated,
+        and how many terms each document has."""
         self.ids = [doc_id for doc_id, _ in documents]
-        if features is None:
+        if features is None and arrays is None:
             features = (term_features(text) for _, text in documents)
         self.max_postings = max_postings
         self.common_df = max(max_postings, len(documents) // 200)
@@ -109,9 +111,16 @@ class StoryIndex:
         self._vectors: list[tuple[array, array]] = []
         self._top: list[array] = []
         self._rows = None
+        if arrays is not None:
+            self._build_numpy(*arrays, top_terms, min_terms)
+            return
         decoded = [_decoded(f) for f in features]
         if _numpy() is not None:
-            self._build_numpy(decoded, top_terms, min_terms)
+            np = _numpy()
+            keys = np.frombuffer(b"".join(k for k, _ in decoded), dtype="<u8")
+            tfs = np.frombuffer(b"".join(t for _, t in decoded), dtype="<u4")
+            lengths = np.array([len(k) // 8 for k, _ in decoded], dtype=np.int64)
+            self._build_numpy(keys, tfs, lengths, top_terms, min_terms)
         else:
             self._build_python(decoded, top_terms, min_terms)
 
@@ -171,14 +180,12 @@ class StoryIndex:
                 best = array("I", [t for t, _ in sorted(kept, key=lambda tw: (-tw[1], tw[0]))[:top_terms]])
             self._top.append(best)
 
-    def _build_numpy(self, decoded: list[tuple[bytes, bytes]], top_terms: int, min_terms: int) -> None:
+    def _build_numpy(self, keys, tfs, lengths, top_terms: int, min_terms: int) -> None:
         """:meth:`_build_python` on one array of every document's terms: the same numbers bit for
         bit (products per entry; np.bincount adds a document's squares in the order sum() did)."""
         np = _numpy()
-        n = len(decoded)
-        keys = np.frombuffer(b"".join(k for k, _ in decoded), dtype="<u8")
-        tfs = np.frombuffer(b"".join(t for _, t in decoded), dtype="<u4").astype(np.int64)
-        lengths = np.array([len(k) // 8 for k, _ in decoded], dtype=np.int64)
+        n = len(lengths)
+        tfs = tfs.astype(np.int64)
         # terms numbered in the order first seen, as the dictionary of the pure-Python path numbers them
         distinct, first_at, inverse = np.unique(keys, return_index=True, return_inverse=True)
         by_first = np.argsort(first_at, kind="stable")

@@ -22,12 +22,13 @@ from copydesk.plugins.dup_align import AlignedPassage, align, seed_positions, st
 from copydesk.plugins.dup_batch import (
     _numpy,
     all_features,
+    batch_features,
     candidate_pairs,
     have_numpy,
     shared_shingles_of,
 )
 from copydesk.plugins.dup_kept import kept_pair_results, ragged, text_hashes
-from copydesk.plugins.dup_pairs import pairs_sharing, pairs_sharing_arrays
+from copydesk.plugins.dup_pairs import all_pairs_sharing, pairs_sharing
 from copydesk.plugins.dup_shingles import (
     containment,
     folded_words,
@@ -178,7 +179,8 @@ class ReuseAnalysis:
         return [(p.b if p.a == doc_id else p.a, p.kind, p.similarity) for p in self.pairs_of(doc_id)]
 
 
-def _cached_features(corpus, docs: list, settings: tuple[int, int, int, int]) -> list[tuple[bytes, bytes]]:
+def _cached_features(corpus, docs: list, settings: tuple[int, int, int, int],
+                     keep_each: bool = True) -> list[tuple[bytes, bytes]]:
     """Per-document features, from the incremental cache where the text is unchanged."""
     import base64
 
@@ -188,7 +190,7 @@ def _cached_features(corpus, docs: list, settings: tuple[int, int, int, int]) ->
     todo = [index for index, key in enumerate(keys) if key not in stored]
     computed = all_features(corpus.map, [docs[i].text for i in todo], settings)
     fresh = dict(zip(todo, computed))
-    if cache is not None and fresh:
+    if cache is not None and fresh and keep_each:
         cache.put_many("reuse-features/2", {
             keys[i]: [base64.b64encode(sig).decode("ascii"), base64.b64encode(seeds).decode("ascii")]
             for i, (sig, seeds) in fresh.items()
@@ -201,6 +203,51 @@ def _cached_features(corpus, docs: list, settings: tuple[int, int, int, int]) ->
             sig, seeds = stored[key]
             result.append((base64.b64decode(sig), base64.b64decode(seeds)))
     return result
+
+
+def _kept_features(corpus, docs: list, settings: tuple[int, int, int, int]):
+    """:func:`_cached_features` as arrays (numpy and a cache only): the signatures as a
+    documents x ``num_perm`` uint32 matrix, every document's passage seeds concatenated
+    (uint64) and how many each has. A full run's are kept in one per-document table
+    (:func:`~dup_kept.kept_pair_results`, a document being the pair of its text and 0);
+    only documents the table lacks are looked up one by one (100,000 documents: reading
+    and decoding an entry each took ~1.9 s of a warm run)."""
+    np = _numpy()
+    num_perm = settings[1]
+
+    def compute(indices, keep_each: bool):
+        found = _cached_features(corpus, [docs[k] for k in indices.tolist()], settings, keep_each)
+        signatures = np.frombuffer(b"".join(sig for sig, _ in found), dtype="<u4").reshape(len(found), num_perm)
+        return ({"signature": signatures}, ragged([len(seeds) // 8 for _, seeds in found]),
+                {"seeds": np.frombuffer(b"".join(seeds for _, seeds in found), dtype="<u8")})
+
+    namespace = corpus.cache_namespace(f"reuse-features-table/1/{settings}", batch_features)
+    columns, indptr, rows = kept_pair_results(
+        corpus.cache, namespace, text_hashes(docs), np.zeros(len(docs), dtype=np.uint64),
+        {"signature": ("<u4", num_perm)}, {"seeds": ("<u8", 1)}, compute)
+    return columns["signature"], rows["seeds"], np.diff(indptr)
+
+
+def _kept_story_terms(corpus, docs: list):
+    """Every document's :func:`~dup_story.term_features` as arrays for
+    :class:`~dup_story.StoryIndex`: term keys (uint64) and counts (uint32) concatenated, and
+    how many terms each document has; kept in one per-document table like :func:`_kept_features`."""
+    import base64
+
+    np = _numpy()
+
+    def compute(indices, keep_each: bool):
+        found = corpus.per_document("reuse-story-terms/2", term_features, [docs[k] for k in indices.tolist()])
+        keys = [base64.b64decode(k) for k, _ in found]
+        return ({}, ragged([len(k) // 8 for k in keys]),
+                {"keys": np.frombuffer(b"".join(keys), dtype="<u8"),
+                 "counts": np.frombuffer(b"".join(base64.b64decode(t) for _, t in found), dtype="<u4")})
+
+    namespace = corpus.cache_namespace("reuse-story-terms-table/1", term_features)
+    _, indptr, rows = kept_pair_results(
+        corpus.cache, namespace, text_hashes(docs), np.zeros(len(docs), dtype=np.uint64), {},
+        {"keys": ("<u8", 1), "counts": ("<u4", 1)}, compute)
+    return rows["keys"], rows["counts"], np.diff(indptr)
 
 
 def _shingle_set(text: str, size: int) -> set[int]:
@@ -420,18 +467,27 @@ class Reuse(Analysis):
         o = self.options
         docs = [d for d in corpus if d.text.strip()]
         size, seed_size = o["shingle_size"], o["seed_size"]
-        features = _cached_features(corpus, docs, (size, o["num_perm"], seed_size, o["seed_sample"]))
+        feature_settings = (size, o["num_perm"], seed_size, o["seed_sample"])
+        # with a cache (and numpy), results of a full run are read as arrays (dup_kept.py)
+        kept = corpus.cache is not None and np is not None
+        if kept:
+            signatures, seed_keys, seed_lengths = _kept_features(corpus, docs, feature_settings)
+        else:
+            features = _cached_features(corpus, docs, feature_settings)
+            signatures = [signature for signature, _ in features]
+            seed_lists = [array("Q", seeds) for _, seeds in features]
+            del features
         # 1. near-duplicates
-        pairs = near_duplicate_pairs(docs, [signature for signature, _ in features], o, corpus.map, corpus)
+        pairs = near_duplicate_pairs(docs, signatures, o, corpus.map, corpus)
         near_links = list(pairs)
+        del signatures
 
         # 2. reused passages: candidate pairs share sampled seeds; align them by seed and extend
-        seed_lists = [array("Q", seeds) for _, seeds in features]
-        del features
         passages: list[Passage] = []
         settings = (seed_size, o["max_gap"], o["min_passage_words"])
-        if corpus.cache is not None and have_numpy():
-            firsts, others = pairs_sharing_arrays(seed_lists, o["min_shared_seeds"], o["max_seed_documents"])
+        if kept:
+            firsts, others = all_pairs_sharing(seed_keys, seed_lengths, o["min_shared_seeds"], o["max_seed_documents"])
+            del seed_keys
             aligned = _alignments_kept(corpus, docs, firsts, others, settings)
         else:
             candidates = passage_candidates(seed_lists, o["min_shared_seeds"], o["max_seed_documents"])
@@ -443,7 +499,11 @@ class Reuse(Analysis):
 
         # 3. same story in other words
         # each document's terms from the incremental cache where its text is unchanged, else in workers
-        story = StoryIndex([(d.id, "") for d in docs], features=corpus.per_document("reuse-story-terms/2", term_features, docs))
+        if kept:
+            story = StoryIndex([(d.id, "") for d in docs], arrays=_kept_story_terms(corpus, docs))
+        else:
+            story = StoryIndex([(d.id, "") for d in docs],
+                               features=corpus.per_document("reuse-story-terms/2", term_features, docs))
         story_pairs: list[SimilarPair] = []
         if have_numpy():  # every candidate's cosine at once, then only the similar ones one by one
             firsts, others = story.candidate_arrays()
