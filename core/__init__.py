@@ -12,7 +12,7 @@ if __name__ != "copydesk":  # pragma: no cover - guards against `import core` fr
 
 from importlib.metadata import PackageNotFoundError, version as _version
 
-from .cache import digest
+from .cache import digest, worth_rewriting
 from .checks import Check
 from .corpus import Analysis, Corpus
 from .errors import ExitCode, UsageError
@@ -62,5 +62,6 @@ __all__ = [
     "run_corpus_checks",
     "run_document_work",
     "store_document_results",
+    "worth_rewriting",
     "write_atomically",
 ]

@@ -23,6 +23,8 @@ import base64
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from copydesk import worth_rewriting
+
 #: multiplies the second hash of a pair into the pair's sort key (an odd 64-bit constant:
 #: the golden ratio's fraction), so that (a, b) and (b, a) get different keys
 _MIX = 0x9E3779B97F4A7C15
@@ -184,16 +186,6 @@ def kept_pair_results(cache, namespace: str, first, other, columns: Mapping[str,
         fresh_table = PairTable.of(first, other, result_columns, indptr, result_rows)
         cache.put_many(namespace, {"table": fresh_table.to_state()})
     return result_columns, indptr, result_rows
-
-
-def worth_rewriting(differing: int, total: int) -> bool:
-    """Whether a kept state (a pair table, a per-generation index, counts kept with the
-    documents they counted) is to be written again for the current corpus, rather than
-    read as it is and corrected for the ``differing`` of its ``total`` rows (pairs,
-    documents) that no longer match. A state of 100,000 documents took longer to write
-    than those rows to work out again, and runs after a few edits would write it every
-    time; it is written again when more than a twentieth differ."""
-    return differing > total // 20
 
 
 def _dtype(spec: str | tuple[str, int]) -> str:

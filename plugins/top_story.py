@@ -14,8 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Collection, Iterable, Mapping, Sequence
 
-from copydesk import Document
-from copydesk.plugins.dup_kept import worth_rewriting
+from copydesk import Document, worth_rewriting
 from copydesk.plugins.top_lines import (
     is_bullet,
     is_heading,

@@ -27,9 +27,8 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any, Iterable
 
-from copydesk import Document, Span
+from copydesk import Document, Span, worth_rewriting
 
-from .dup_kept import worth_rewriting
 from .trn_lexicon import Word, words_of
 
 # Words that join the parts of a name: "Center for Strategic and International Studies".

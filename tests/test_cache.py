@@ -103,14 +103,47 @@ def test_per_document_features_come_from_the_cache_for_unchanged_texts(tmp_path)
     cold_cache = Cache(tmp_path / "cache", "test")
     cold = Corpus(docs, cache=cold_cache).per_document("test-words/1", _words_of)
     assert cold[1] == {"apple": 1, "zebra": 2} and list(cold[1]) == ["apple", "zebra"]  # keys as JSON reads them
-    assert cold[0] == cold[2] and cold_cache.misses == 2  # one text, computed once
+    assert cold[0] == cold[2] and cold_cache.misses == 3  # the entry of all values, and one text computed once
     cold_cache.close()
     edited = [docs[0], Document("b.txt", "zebra apple"), docs[2]]
     warm_cache = Cache(tmp_path / "cache", "test")
     warm = Corpus(edited, cache=warm_cache).per_document("test-words/1", _words_of)
-    assert warm_cache.hits == 1 and warm_cache.misses == 1  # only the edited text was computed again
+    assert warm_cache.hits == 1 and warm_cache.misses == 1  # all values in one entry; only the edited text computed
     assert warm == [cold[0], {"apple": 1, "zebra": 1}, cold[2]]
     assert Corpus(edited).per_document("test-words/1", _words_of) == warm  # the same without a cache
+
+
+def test_per_document_values_of_most_of_the_corpus_are_kept_in_one_entry(tmp_path):
+    """A call over half the corpus or more reads the values of the last such call in one entry
+    and looks up only what it lacks; smaller calls use an entry per document; a kept entry
+    that is not what one holds is ignored. Every way gives the values of a run without a cache."""
+    from copydesk import Corpus, Document
+    from copydesk.cache import Cache
+
+    class Counting(Cache):
+        def get_many(self, namespace, keys):
+            keys = list(keys)
+            self.asked = getattr(self, "asked", []) + [(namespace.endswith("@all"), len(keys))]
+            return super().get_many(namespace, keys)
+
+    docs = [Document(f"d{k:02}.txt", f"story {k} of the day") for k in range(40)]
+    expected = Corpus(docs).per_document("test-words/1", _words_of)
+    Corpus(docs, cache=Cache(tmp_path, "t")).per_document("test-words/1", _words_of)
+    edited = [Document(d.id, d.text + " again") if k < 3 else d for k, d in enumerate(docs)]
+    cache = Counting(tmp_path, "t")
+    assert Corpus(edited, cache=cache).per_document("test-words/1", _words_of) == \
+        Corpus(edited).per_document("test-words/1", _words_of)
+    assert cache.asked == [(True, 1), (False, 3)]  # the kept entry, then the 3 edited texts
+    cache = Counting(tmp_path, "t")
+    assert Corpus(docs, cache=cache).per_document("test-words/1", _words_of, docs[:10]) == expected[:10]
+    assert cache.asked == [(False, 10)]  # a quarter of the corpus: an entry per document
+    # a kept entry that does not hold keys and values of one length: looked up one by one
+    from copydesk.cache import code_version
+
+    Cache(tmp_path, "t").put_many("test-words/1@all", {code_version(_words_of): {"keys": ["x"], "values": []}})
+    cache = Counting(tmp_path, "t")
+    assert Corpus(docs, cache=cache).per_document("test-words/1", _words_of) == expected
+    assert cache.asked == [(True, 1), (False, 40)]
 
 
 def _lower_words(text):
