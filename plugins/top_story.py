@@ -181,34 +181,52 @@ class LeadIndex:
     def __init__(self, bags: Mapping[str, Counter], idf: IdfModel, top: int = 30, max_postings: int = 500):
         ids = list(bags)
         vocabulary: list[str] = []
-        rows = _index_rows((idf.vector(bags[doc_id]) for doc_id in ids), {}, vocabulary, top)
-        self._assemble(ids, vocabulary, *rows, top=top, max_postings=max_postings)
+        term_id: dict[str, int] = {}
+        rows = _index_rows((idf.vector(bags[doc_id]) for doc_id in ids), term_id, vocabulary, top)
+        self._assemble(ids, vocabulary, *rows, top=top, max_postings=max_postings, term_id=term_id)
 
     @classmethod
     def of_vectors(cls, vectors: Mapping[str, Mapping[str, float]], top: int = 30, max_postings: int = 500) -> "LeadIndex":
         """The index of TF-IDF vectors weighed beforehand (document id -> unit vector)."""
         ids = list(vectors)
         vocabulary: list[str] = []
+        term_id: dict[str, int] = {}
         index = cls.__new__(cls)
-        index._assemble(ids, vocabulary, *_index_rows((vectors[d] for d in ids), {}, vocabulary, top),
-                        top=top, max_postings=max_postings)
+        index._assemble(ids, vocabulary, *_index_rows((vectors[d] for d in ids), term_id, vocabulary, top),
+                        top=top, max_postings=max_postings, term_id=term_id)
         return index
 
     def _assemble(self, ids: list[str], vocabulary: list[str], indptr, terms, weights, top_indptr, top_columns,
-                  top_weights, *, top: int, max_postings: int) -> None:
-        import numpy as np
-
+                  top_weights, *, top: int, max_postings: int, term_id: dict[str, int] | None = None) -> None:
+        """Set the index's rows; ``term_id``, when given, is ``vocabulary``'s term -> column."""
         self.ids = ids
         self.row_of = {doc_id: row for row, doc_id in enumerate(ids)}
         #: column -> term, and term -> column
         self.vocabulary = vocabulary
-        self.term_id = {term: column for column, term in enumerate(vocabulary)}
+        self.term_id = term_id if term_id is not None else {term: column for column, term in enumerate(vocabulary)}
         self.indptr, self.terms, self.weights = indptr, terms, weights
         #: each row's heaviest terms (the postings it is in), as columns with their weights, row after row
         self.top_indptr, self.top_columns, self.top_weights = top_indptr, top_columns, top_weights
         self.top, self.max_postings = top, max_postings
-        self.postings = _Postings(self.term_id, vocabulary, top_indptr, top_columns, top_weights, max_postings)
-        self._query = np.zeros(len(vocabulary), dtype=np.float64)
+        self._postings: _Postings | None = None
+        self._query_vector = None
+
+    @property
+    def postings(self) -> "_Postings":
+        """Term -> the rows holding it among their heaviest terms (made when first asked: a kept
+        index read from the cache and then updated would otherwise make it twice)."""
+        if self._postings is None:
+            self._postings = _Postings(self.term_id, self.vocabulary, self.top_indptr, self.top_columns,
+                                       self.top_weights, self.max_postings)
+        return self._postings
+
+    @property
+    def _query(self):
+        import numpy as np
+
+        if self._query_vector is None:
+            self._query_vector = np.zeros(len(self.vocabulary), dtype=np.float64)
+        return self._query_vector
 
     def tops_of(self, row: int) -> list[str]:
         """The heaviest terms of the document in ``row``, heaviest first."""
@@ -229,7 +247,8 @@ class LeadIndex:
         kept = [row for row, doc_id in enumerate(self.ids) if doc_id in keep]
         kept_rows = np.array(kept, dtype=np.int64)
         vocabulary = list(self.vocabulary)
-        fresh = _index_rows((idf.vector(bag) for bag in bags.values()), dict(self.term_id), vocabulary, self.top)
+        term_id = dict(self.term_id)  # extended with the new rows' terms, as vocabulary is
+        fresh = _index_rows((idf.vector(bag) for bag in bags.values()), term_id, vocabulary, self.top)
         indptr, terms, weights = _gather(self.indptr, kept_rows, self.terms, self.weights)
         top_indptr, top_columns, top_weights = _gather(self.top_indptr, kept_rows, self.top_columns, self.top_weights)
         index = LeadIndex.__new__(LeadIndex)
@@ -238,7 +257,7 @@ class LeadIndex:
             np.concatenate((indptr, fresh[0][1:] + indptr[-1])), np.concatenate((terms, fresh[1])),
             np.concatenate((weights, fresh[2])), np.concatenate((top_indptr, fresh[3][1:] + top_indptr[-1])),
             np.concatenate((top_columns, fresh[4])), np.concatenate((top_weights, fresh[5])),
-            top=self.top, max_postings=self.max_postings)
+            top=self.top, max_postings=self.max_postings, term_id=term_id)
         return index
 
     def to_state(self) -> dict:
