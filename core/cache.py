@@ -41,9 +41,14 @@ MMAP_BYTES = 1 << 34
 #: random place of the table, and writing a cold run's entries took twice as long. The whole
 #: digest is kept in ``key``, and a row whose digest differs is a miss, never another's value.
 _COLUMNS = ["h", "key", "value", "used"]
+#: values are bytes (a checksum and UTF-8 JSON): kept states of large corpora are tens of
+#: megabytes, and a TEXT value was decoded on every read and encoded again for its checksum
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS entries "
-           "(h INTEGER NOT NULL, key BLOB NOT NULL, value TEXT NOT NULL, used REAL NOT NULL);"
-           "CREATE UNIQUE INDEX IF NOT EXISTS entries_h ON entries (h)")
+           "(h INTEGER NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL, used REAL NOT NULL);"
+           "CREATE UNIQUE INDEX IF NOT EXISTS entries_h ON entries (h);"
+           "PRAGMA user_version = 2")
+#: the layout's number (PRAGMA user_version): a cache of another layout is started again
+_LAYOUT = 2
 
 
 def digest(*parts: str) -> str:
@@ -90,7 +95,8 @@ class Cache:
             # random places of a file of a gigabyte or more (200k lookups: 1.8 s -> 1.1 s)
             db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
             columns = [row[1] for row in db.execute("PRAGMA table_info(entries)")]
-            if columns and columns != _COLUMNS:  # a cache written by an earlier copydesk: start again
+            layout = db.execute("PRAGMA user_version").fetchone()[0]
+            if columns and (columns != _COLUMNS or layout != _LAYOUT):  # an earlier copydesk's: start again
                 db.execute("DROP TABLE entries")
                 db.commit()
             db.executescript(_SCHEMA)
@@ -208,16 +214,16 @@ def _locked(exc: sqlite3.DatabaseError) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
 
 
-def _seal(value: Any) -> str:
-    body = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()[:16] + body
+def _seal(value: Any) -> bytes:
+    body = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(body).hexdigest()[:16].encode("ascii") + body
 
 
 def _unseal(raw: Any) -> Any:
-    if not isinstance(raw, str) or len(raw) < 16:
+    if not isinstance(raw, bytes) or len(raw) < 16:
         return _BAD
-    check, body = raw[:16], raw[16:]
-    if hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()[:16] != check:
+    body = memoryview(raw)[16:]  # no copy of a large value
+    if hashlib.sha256(body).hexdigest()[:16].encode("ascii") != raw[:16]:
         return _BAD
     try:
         return json_loads(body)

@@ -49,11 +49,14 @@ def dumps_printable(value: Any) -> str:
     return _ascii_encoder.encode(value)
 
 
-def loads(text: str | bytes) -> Any:
-    """``json.loads(text)``, through msgspec when it can read the text."""
+def loads(text: str | bytes | memoryview) -> Any:
+    """``json.loads(text)``, through msgspec when it can read the text. Bytes are UTF-8, where
+    lone surrogates may be encoded as they are (``"surrogatepass"``)."""
     if _decode is not None:
         try:
             return _decode(text)
         except (msgspec.DecodeError, UnicodeError):  # NaN, Infinity, 1e400, lone surrogates
             pass
+    if not isinstance(text, str):
+        text = bytes(text).decode("utf-8", "surrogatepass")
     return json.loads(text)

@@ -287,7 +287,7 @@ def test_a_row_of_another_key_with_the_same_h_is_a_miss(tmp_path):
     cache.put_many("ns", {"a": 1, "b": 2})
     cache.close()
     with sqlite3.connect(tmp_path / "cache.sqlite") as conn:  # row "b" now claims the h of "a"
-        (h_a,) = conn.execute("SELECT h FROM entries WHERE value LIKE '%1'").fetchone()
+        (h_a,) = conn.execute("SELECT h FROM entries WHERE CAST(value AS TEXT) LIKE '%1'").fetchone()
         conn.execute("DELETE FROM entries WHERE h = ?", (h_a,))
         conn.execute("UPDATE entries SET h = ?", (h_a,))
     cache = Cache(tmp_path, "t")
@@ -309,6 +309,24 @@ def test_a_cache_written_in_the_earlier_layout_is_started_again(tmp_path):
     cache.put_many("ns", {"k": [1]})
     assert cache.get_many("ns", ["k"]) == {"k": [1]}
     cache.close()
+
+
+def test_a_cache_of_text_values_is_started_again_and_values_keep_lone_surrogates(tmp_path):
+    """The layout before values became bytes had the same columns: its layout number tells."""
+    import sqlite3
+
+    from copydesk.cache import Cache
+
+    with sqlite3.connect(tmp_path / "cache.sqlite") as conn:
+        conn.execute("CREATE TABLE entries (h INTEGER NOT NULL, key BLOB NOT NULL, value TEXT NOT NULL, used REAL NOT NULL)")
+        conn.execute("INSERT INTO entries VALUES (1, x'00', 'v', 0)")
+    cache = Cache(tmp_path, "t")
+    with sqlite3.connect(tmp_path / "cache.sqlite") as conn:
+        assert conn.execute("SELECT count(*) FROM entries").fetchone() == (0,)
+    value = {"text": "lone \udc80 surrogate, ünïcode ✓", "n": [1.5, None, True]}
+    cache.put_many("ns", {"k": value})
+    cache.close()
+    assert Cache(tmp_path, "t").get_many("ns", ["k"]) == {"k": value}
 
 
 def test_a_value_over_sqlites_size_limit_is_not_kept_and_the_rest_of_the_cache_is(tmp_path):
