@@ -12,7 +12,7 @@ it again when more than a twentieth of the pairs were not in it.
 A pair is found by its two texts' hashes (the first 64 bits of each SHA-256), in the
 order the caller gives them (the first by id first), never by positions or ids: the
 same two texts are found again after documents are added, renamed or reordered. Two
-texts with the same 64-bit prefix (about one chance in 10**9 for a million distinct
+texts with the same 64-bit prefix (about one chance in 40 million for a million distinct
 texts) would share results; every value read is checked against the entry's checksum
 and its arrays' lengths, and an entry that fails is built again, never trusted.
 """
