@@ -181,8 +181,10 @@ class OffTopicPassage(Check):
         stored = corpus.cache.get_many(namespace, keys.values()) if corpus.cache is not None else {}
         entrants = self._entrants(corpus, index) if stored else {}
 
+        held = set(index.postings) if index is not None else set()  # one set lookup a term, not a mapping's
+
         def terms_of(doc_id):  # the lead's heaviest terms that have postings
-            return [term for term in leads[doc_id][2] if term in index.postings] if index is not None else []
+            return [term for term in leads[doc_id][2] if term in held]
 
         # first the entries that hold without reading the story, then those whose newcomers
         # are to be measured against the lead, then the documents to judge again
