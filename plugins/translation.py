@@ -14,16 +14,7 @@ import json
 import sys
 from collections import defaultdict
 
-from copydesk import (
-    Analysis,
-    Check,
-    Document,
-    Finding,
-    Related,
-    Severity,
-    digest,
-    hookimpl,
-)
+from copydesk import Analysis, Check, Document, Finding, Related, Severity, digest, hookimpl
 
 from . import trn_align, trn_lexicon, trn_markers, trn_names
 from .dup_batch import have_numpy
@@ -451,7 +442,8 @@ def _roles_json(substitutions: list, pair: tuple[str, str]) -> bytes:
     data = trn_align.pair_to_json(substitutions, trn_align.PairStats())["substitutions"]
     for a, b, _, _ in data:
         a[0], b[0] = pair.index(a[0]), pair.index(b[0])
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    # ASCII with escapes: any text reads back as it was, lone surrogates included
+    return json.dumps(data, separators=(",", ":")).encode("ascii")
 
 
 def _from_roles_json(raw: bytes, pair: tuple[str, str]) -> list:

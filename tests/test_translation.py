@@ -360,3 +360,21 @@ def test_phrase_counts_find_every_occurrence_and_take_it_out_again():
     for doc_id, keys in texts.items():  # taking the documents out again empties every set
         trn_align._count(evidence, doc_id, keys, wanted, set(), set(), sign=-1)
     assert not any(evidence.doc_freq.values())
+
+
+def test_kept_swaps_read_back_as_they_were_written_whatever_their_text():
+    """TRN002 keeps a pair's swaps as JSON with the documents as 0 and 1: any text (accents, a
+    lone surrogate from a JSONL record) reads back the same, under the pair's current names."""
+    from copydesk.plugins import trn_align
+    from copydesk.plugins.translation import _from_roles_json, _roles_json
+    from copydesk.plugins.trn_lexicon import Word
+
+    words = [Word(0, 6, "État\udc80", "etat", 0, 1), Word(7, 9, "ñu", "nu", 1, 2), Word(10, 12, "“x”", "x", 2, 3)]
+    subs = [trn_align.Substitution(trn_align.Side("old-b", words, 0, 1), trn_align.Side("old-a", words[1:], 1, 2),
+                                   similarity=0.25, in_name=True)]
+    raw = _roles_json(subs, ("old-a", "old-b"))
+    assert raw.isascii()
+    (back,) = _from_roles_json(raw, ("new-a", "new-b"))
+    assert (back.a.doc, back.b.doc) == ("new-b", "new-a")
+    assert back.a.words == words and back.b.words == words[1:] and (back.a.i1, back.a.i2) == (0, 1)
+    assert back.similarity == 0.25 and back.in_name
