@@ -206,8 +206,9 @@ def ragged(lengths) -> Any:
     return indptr
 
 
-def _element_positions(indptr, pairs):
-    """Positions, in a ragged layout ``indptr``, of the rows of ``pairs`` (in that order)."""
+def row_positions(indptr, pairs):
+    """Positions, in a ragged layout ``indptr`` (row ``k``'s elements at ``indptr[k]:indptr[k + 1]``),
+    of the elements of the rows ``pairs``, row after row in that order."""
     import numpy as np
 
     starts = indptr[pairs]
@@ -218,8 +219,7 @@ def _element_positions(indptr, pairs):
 
 def _layout(indptr, order):
     """(indptr, element positions) of the rows of the pairs ``order`` taken from layout ``indptr``."""
-
-    positions = _element_positions(indptr, order)
+    positions = row_positions(indptr, order)
     return ragged(indptr[order + 1] - indptr[order]), positions
 
 

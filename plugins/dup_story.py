@@ -18,6 +18,7 @@ from collections import Counter
 from typing import Iterable, Iterator, Sequence
 
 from copydesk.plugins.dup_batch import _numpy
+from copydesk.plugins.dup_kept import row_positions
 from copydesk.plugins.dup_pairs import pair_arrays, pairs_sharing
 
 STOPWORDS = frozenset(
@@ -282,12 +283,7 @@ _COSINE_PAIRS = 50_000
 def _elements(indptr, rows):
     """(positions of the elements of ``rows`` in a row-by-row layout, each one's place in ``rows``)."""
     np = _numpy()
-    starts = indptr[rows]
-    lengths = indptr[rows + 1] - starts
-    before = np.cumsum(lengths) - lengths
-    total = int(lengths.sum())
-    return (np.repeat(starts - before, lengths) + np.arange(total, dtype=np.int64),
-            np.repeat(np.arange(len(rows), dtype=np.int64), lengths))
+    return row_positions(indptr, rows), np.repeat(np.arange(len(rows), dtype=np.int64), indptr[rows + 1] - indptr[rows])
 
 
 def _idf(boosted: Sequence[bool], df: Sequence[int], n: int) -> list[float]:

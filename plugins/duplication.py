@@ -268,9 +268,9 @@ def near_duplicate_pairs(docs: list, signatures, o: dict, mapper: Callable = map
     # shingles (containment can exceed Jaccard, so the bar is low)
     floor = max(0.0, min(o["near_duplicate_jaccard"], o["near_duplicate_containment"] / 2) - 0.15)
     worth = candidate_pairs(signatures, o["bands"], rows, floor, mapper)
-    pairs: dict[tuple[str, str], SimilarPair] = {}
     if corpus is not None and corpus.cache is not None and isinstance(worth, tuple):
         return _near_duplicates_kept(corpus, docs, worth, o)
+    pairs: dict[tuple[str, str], SimilarPair] = {}
     verified = (_verified(docs, worth, o["shingle_size"], mapper=mapper) if corpus is None or corpus.cache is None
                 else _verified_cached(corpus, docs, worth, o["shingle_size"]))
     for (i, j), (shared, in_i, in_j) in verified:
@@ -505,7 +505,7 @@ class Reuse(Analysis):
             story = StoryIndex([(d.id, "") for d in docs],
                                features=corpus.per_document("reuse-story-terms/2", term_features, docs))
         story_pairs: list[SimilarPair] = []
-        if have_numpy():  # every candidate's cosine at once, then only the similar ones one by one
+        if np is not None:  # every candidate's cosine at once, then only the similar ones one by one
             firsts, others = story.candidate_arrays()
             scores = story.cosines(firsts, others)
             similar = np.flatnonzero(scores >= o["story_threshold"])

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Collection, Iterable, Mapping, Sequence
 
 from copydesk import Document, worth_rewriting
+from copydesk.plugins.dup_kept import ragged, row_positions
 from copydesk.plugins.top_lines import (
     is_bullet,
     is_heading,
@@ -498,27 +499,14 @@ def _index_rows(vectors: Iterable[Mapping[str, float]], term_id: dict[str, int],
         top_lengths.append(len(heaviest))
         top_columns.extend(term_id[term] for term in heaviest)
         top_weights.extend(vector[term] for term in heaviest)
-    return (_indptr(lengths), np.array(columns, dtype=np.int32), np.array(weights, dtype=np.float64),
-            _indptr(top_lengths), np.array(top_columns, dtype=np.int32), np.array(top_weights, dtype=np.float64))
-
-
-def _indptr(lengths):
-    import numpy as np
-
-    indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=indptr[1:])
-    return indptr
+    return (ragged(lengths), np.array(columns, dtype=np.int32), np.array(weights, dtype=np.float64),
+            ragged(top_lengths), np.array(top_columns, dtype=np.int32), np.array(top_weights, dtype=np.float64))
 
 
 def _gather(indptr, rows, *values):
     """The rows ``rows`` of a row-by-row layout: (their indptr, each of ``values`` cut to them)."""
-    import numpy as np
-
-    starts = indptr[rows]
-    lengths = indptr[rows + 1] - starts
-    new_indptr = _indptr(lengths)
-    positions = np.repeat(starts - new_indptr[:-1], lengths) + np.arange(int(new_indptr[-1]), dtype=np.int64)
-    return (new_indptr, *(value[positions] for value in values))
+    positions = row_positions(indptr, rows)
+    return (ragged(indptr[rows + 1] - indptr[rows]), *(value[positions] for value in values))
 
 
 def _encoded(array) -> str:
