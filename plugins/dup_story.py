@@ -15,7 +15,7 @@ import math
 import re
 from array import array
 from collections import Counter
-from typing import Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from copydesk.plugins.dup_batch import _numpy
 from copydesk.plugins.dup_kept import row_positions
@@ -184,37 +184,40 @@ class StoryIndex:
     def _build_numpy(self, keys, tfs, lengths, top_terms: int, min_terms: int) -> None:
         """:meth:`_build_python` on one array of every document's terms: the same numbers bit for
         bit (products per entry; np.bincount adds a document's squares in the order sum() did)."""
+        statistics, numbers = StoryStatistics.fit(keys, lengths)
+        self._set_rows(*story_rows(statistics, keys, tfs, lengths, top_terms, min_terms, self.max_postings,
+                                   numbers=numbers), statistics.terms)
+
+    @classmethod
+    def of_rows(cls, ids: Sequence[str], rows, known_terms: int, max_postings: int = 200) -> "StoryIndex":
+        """The index of rows :func:`story_rows` weighed beforehand (with numpy only): ``rows`` is
+        (indptr, numbers, weights, ranks) of the documents ``ids``, in order; ``known_terms`` the
+        number of terms of the statistics they were weighed with."""
+        index = cls.__new__(cls)
+        index.ids = list(ids)
+        index.max_postings = max_postings
+        index._vectors, index._top = [], []
+        index._set_rows(*rows, known_terms)
+        return index
+
+    def _set_rows(self, indptr, numbers, weights, ranks, known_terms: int) -> None:
+        """Keep the rows of :func:`story_rows` as the index's arrays: terms numbered densely
+        (a term the statistics lack gets a number after theirs, in the order of its key, which
+        keeps the order of its number), and each document's top terms in rank order."""
         np = _numpy()
-        n = len(lengths)
-        tfs = tfs.astype(np.int64)
-        # terms numbered in the order first seen, as the dictionary of the pure-Python path numbers them
-        distinct, first_at, inverse = np.unique(keys, return_index=True, return_inverse=True)
-        by_first = np.argsort(first_at, kind="stable")
-        number_of = np.empty(len(distinct), dtype=np.int64)
-        number_of[by_first] = np.arange(len(distinct))
-        numbers = number_of[inverse.reshape(-1)]
-        df = np.bincount(numbers, minlength=len(distinct))  # a term is listed once per document
-        idf = np.array(_idf((distinct[by_first] >= np.uint64(BOOSTED)).tolist(), df.tolist(), n), dtype=np.float64)
-        log_tf = np.array([0.0] + [1.0 + math.log(tf) for tf in range(1, 64)])
-        factor = log_tf[np.minimum(tfs, 63)]
-        for at in np.flatnonzero(tfs >= 64).tolist():
-            factor[at] = 1.0 + math.log(int(tfs[at]))
-        weights = (factor * idf[numbers]).astype(np.float32).astype(np.float64)
-        doc = np.repeat(np.arange(n), lengths)
-        norms = np.sqrt(np.bincount(doc, weights=weights * weights, minlength=n))
-        norms[norms == 0] = 1.0
-        kept = df[numbers] <= self.common_df
-        numbers, doc, scaled = numbers[kept], doc[kept], weights[kept] / norms[doc[kept]]
-        bounds = np.searchsorted(doc, np.arange(n + 1))
-        # each document's top terms: by weight, then term number, among its kept terms
-        order = np.lexsort((numbers, -scaled, doc))
-        rank = np.arange(len(order)) - np.repeat(bounds[:-1], np.diff(bounds))
-        chosen = order[(rank < top_terms) & (lengths[doc[order]] >= min_terms)]
-        best_bounds = np.searchsorted(doc[chosen], np.arange(n + 1))
+        terms = numbers.astype(np.int64)
+        unknown = numbers >= np.uint64(UNKNOWN)
+        if unknown.any():
+            _, place = np.unique(numbers[unknown], return_inverse=True)
+            terms[unknown] = known_terms + place.reshape(-1)
+        chosen = np.flatnonzero(ranks != NOT_TOP)
+        doc = np.repeat(np.arange(len(indptr) - 1, dtype=np.int64), np.diff(indptr))
+        chosen = chosen[np.lexsort((ranks[chosen], doc[chosen]))]
+        best_bounds = np.searchsorted(doc[chosen], np.arange(len(indptr)))
         # rows of every document in a few arrays (100,000 documents: 200,000 small arrays took
         # a second to make): vectors' indptr, terms and float32 weights, top terms' indptr and terms
-        self._rows = (bounds.astype(np.int64), numbers.astype(np.uint32), scaled.astype(np.float32),
-                      best_bounds.astype(np.int64), numbers[chosen].astype(np.uint32))
+        self._rows = (np.asarray(indptr, dtype=np.int64), terms.astype(np.uint32), weights.astype(np.float32),
+                      best_bounds.astype(np.int64), terms[chosen].astype(np.uint32))
 
     def candidate_pairs(self, min_shared: int = 3) -> Iterator[tuple[int, int]]:
         """Pairs ``(i, j)``, ``i < j``, sharing ``min_shared`` indexed terms held by at
@@ -274,6 +277,131 @@ class StoryIndex:
             np.add.at(sums, short_pair[found], products)
             result[at : at + len(first)] = np.minimum(sums, 1.0)
         return result
+
+
+#: a term the statistics lack is numbered ``UNKNOWN | (its key's low 63 bits)`` in :func:`story_rows`:
+#: after every known term, and the same number in every run of a statistics generation
+UNKNOWN = 1 << 63
+#: the rank of a term that is not among its document's top terms
+NOT_TOP = 0xFFFF
+
+
+class StoryStatistics:
+    """What a corpus's TF-IDF weights are fitted on: its terms (numbered in the order first
+    met), in how many documents each is, and how many documents there are.
+
+    Fitted on the whole corpus every run without a cache; with one, fitted when a
+    statistics generation starts and kept for its runs, so that the rows of unchanged
+    documents (:func:`story_rows`) can be kept too (see :mod:`dup_story_kept`).
+    """
+
+    def __init__(self, keys, numbers, df, documents: int):
+        #: the distinct term keys, sorted; each one's number; and df by number
+        self.keys, self.numbers, self.df, self.documents = keys, numbers, df, documents
+
+    @property
+    def terms(self) -> int:
+        return len(self.keys)
+
+    @classmethod
+    def fit(cls, keys, lengths) -> tuple["StoryStatistics", Any]:
+        """The statistics of documents whose term keys are ``keys`` (concatenated; ``lengths``
+        per document, a term once per document), and the number of each of ``keys``."""
+        np = _numpy()
+        # terms numbered in the order first seen, as the dictionary of the pure-Python path numbers them
+        distinct, first_at, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        by_first = np.argsort(first_at, kind="stable")
+        number_of = np.empty(len(distinct), dtype=np.int64)
+        number_of[by_first] = np.arange(len(distinct))
+        numbers = number_of[inverse.reshape(-1)]
+        df = np.bincount(numbers, minlength=len(distinct))
+        return cls(distinct, number_of, df, len(lengths)), numbers.astype(np.uint64)
+
+    def lookup(self, keys):
+        """(number, df) of each of ``keys``: ``UNKNOWN | key`` and 0 for a term the statistics lack."""
+        np = _numpy()
+        at = np.minimum(np.searchsorted(self.keys, keys), max(len(self.keys) - 1, 0))
+        found = self.keys[at] == keys if len(self.keys) else np.zeros(len(keys), dtype=bool)
+        numbers = np.where(found, self.numbers[at].astype(np.uint64) if len(self.keys) else np.uint64(0),
+                           keys | np.uint64(UNKNOWN))
+        df = np.where(found, self.df[self.numbers[at]] if len(self.keys) else 0, 0)
+        return numbers, df.astype(np.int64)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"documents": self.documents, "keys": _b64(self.keys, "<u8"), "numbers": _b64(self.numbers, "<i8"),
+                "df": _b64(self.df, "<i8")}
+
+    @classmethod
+    def from_json(cls, value: Any) -> "StoryStatistics":
+        """The statistics :meth:`to_json` wrote; ValueError when ``value`` is not that."""
+        np = _numpy()
+        try:
+            keys, numbers, df = (_unb64(value[name], dtype) for name, dtype in
+                                 (("keys", "<u8"), ("numbers", "<i8"), ("df", "<i8")))
+            documents = int(value["documents"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"not story statistics: {exc}") from None
+        if (len(numbers) != len(keys) or len(df) != len(keys) or np.any(keys[1:] <= keys[:-1])
+                or (len(keys) and (numbers.min() < 0 or numbers.max() >= len(keys)))):
+            raise ValueError("story statistics whose arrays disagree")
+        return cls(keys, numbers, df, documents)
+
+
+def story_rows(statistics: StoryStatistics, keys, tfs, lengths, top_terms: int, min_terms: int,
+               max_postings: int, numbers=None):
+    """Each document's TF-IDF row weighed with ``statistics``: (indptr, term numbers (uint64),
+    float32 weights, ranks (uint16)) over the terms that are not common, a document's in the
+    order found. A row depends only on its document's terms (``keys``, ``tfs``, ``lengths``
+    as :class:`StoryIndex` takes them) and the statistics. A term's rank is its place among
+    its document's terms by weight, then number, ``NOT_TOP`` beyond the ``top_terms`` heaviest
+    or in a document with fewer than ``min_terms`` terms. ``numbers``: the terms' numbers,
+    when the statistics were just fitted on these very terms."""
+    np = _numpy()
+    n = len(lengths)
+    if numbers is None:
+        numbers, df = statistics.lookup(keys)
+    else:
+        df = statistics.df[numbers.astype(np.int64)]
+    tfs = tfs.astype(np.int64)
+    common_df = max(max_postings, statistics.documents // 200)
+    # each term's smoothed IDF (one logarithm per distinct document frequency), names and numbers weighted up
+    logs = np.zeros(int(df.max()) + 1 if len(df) else 1, dtype=np.float64)
+    present = np.flatnonzero(np.bincount(df, minlength=len(logs)))
+    logs[present] = _idf([False] * len(present), present.tolist(), statistics.documents)
+    boosted = (keys & np.uint64(BOOSTED)) != 0
+    idf = logs[df] * np.where(boosted, NAME_WEIGHT, 1.0)
+    log_tf = np.array([0.0] + [1.0 + math.log(tf) for tf in range(1, 64)])
+    factor = log_tf[np.minimum(tfs, 63)]
+    for at in np.flatnonzero(tfs >= 64).tolist():
+        factor[at] = 1.0 + math.log(int(tfs[at]))
+    weights = (factor * idf).astype(np.float32).astype(np.float64)
+    doc = np.repeat(np.arange(n), lengths)
+    norms = np.sqrt(np.bincount(doc, weights=weights * weights, minlength=n))
+    norms[norms == 0] = 1.0
+    kept = df <= common_df
+    numbers, doc, scaled = numbers[kept], doc[kept], weights[kept] / norms[doc[kept]]
+    bounds = np.searchsorted(doc, np.arange(n + 1))
+    # each document's top terms: by weight, then term number, among its kept terms
+    order = np.lexsort((numbers, -scaled, doc))
+    rank = np.arange(len(order)) - np.repeat(bounds[:-1], np.diff(bounds))
+    ranks = np.full(len(order), NOT_TOP, dtype=np.uint16)
+    chosen = (rank < min(top_terms, NOT_TOP)) & (np.asarray(lengths)[doc[order]] >= min_terms)
+    ranks[order[chosen]] = rank[chosen]
+    return bounds.astype(np.int64), numbers, scaled.astype(np.float32), ranks
+
+
+def _b64(values, dtype: str) -> str:
+    return base64.b64encode(values.astype(dtype).tobytes()).decode("ascii")
+
+
+def _unb64(text: Any, dtype: str):
+    np = _numpy()
+    if not isinstance(text, str):
+        raise ValueError("not an encoded array")
+    raw = base64.b64decode(text.encode("ascii"), validate=True)
+    if len(raw) % np.dtype(dtype).itemsize:
+        raise ValueError("an encoded array of a wrong length")
+    return np.frombuffer(raw, dtype=dtype)
 
 
 #: pairs whose cosines are worked out at a time (bounded memory: their terms, twice)

@@ -37,6 +37,7 @@ from copydesk.plugins.dup_shingles import (
     words,
 )
 from copydesk.plugins.dup_story import StoryIndex, term_features
+from copydesk.plugins.dup_story_kept import kept_story_cosines, kept_story_index
 
 _DASHES = re.compile(r"[\-\u2010-\u2015_/]+")
 _PUNCTUATION = re.compile(r"[^\w\s]+")
@@ -226,28 +227,6 @@ def _kept_features(corpus, docs: list, settings: tuple[int, int, int, int]):
         corpus.cache, namespace, text_hashes(docs), np.zeros(len(docs), dtype=np.uint64),
         {"signature": ("<u4", num_perm)}, {"seeds": ("<u8", 1)}, compute)
     return columns["signature"], rows["seeds"], np.diff(indptr)
-
-
-def _kept_story_terms(corpus, docs: list):
-    """Every document's :func:`~dup_story.term_features` as arrays for
-    :class:`~dup_story.StoryIndex`: term keys (uint64) and counts (uint32) concatenated, and
-    how many terms each document has; kept in one per-document table like :func:`_kept_features`."""
-    import base64
-
-    np = _numpy()
-
-    def compute(indices, keep_each: bool):
-        found = corpus.per_document("reuse-story-terms/2", term_features, [docs[k] for k in indices.tolist()])
-        keys = [base64.b64decode(k) for k, _ in found]
-        return ({}, ragged([len(k) // 8 for k in keys]),
-                {"keys": np.frombuffer(b"".join(keys), dtype="<u8"),
-                 "counts": np.frombuffer(b"".join(base64.b64decode(t) for _, t in found), dtype="<u4")})
-
-    namespace = corpus.cache_namespace("reuse-story-terms-table/1", term_features)
-    _, indptr, rows = kept_pair_results(
-        corpus.cache, namespace, text_hashes(docs), np.zeros(len(docs), dtype=np.uint64), {},
-        {"keys": ("<u8", 1), "counts": ("<u4", 1)}, compute)
-    return rows["keys"], rows["counts"], np.diff(indptr)
 
 
 def _shingle_set(text: str, size: int) -> set[int]:
@@ -499,15 +478,16 @@ class Reuse(Analysis):
 
         # 3. same story in other words
         # each document's terms from the incremental cache where its text is unchanged, else in workers
-        if kept:
-            story = StoryIndex([(d.id, "") for d in docs], arrays=_kept_story_terms(corpus, docs))
+        if kept:  # weighed with the statistics generation's fit: rows and cosines are kept (dup_story_kept.py)
+            story, fit_name = kept_story_index(corpus, docs)
         else:
             story = StoryIndex([(d.id, "") for d in docs],
                                features=corpus.per_document("reuse-story-terms/2", term_features, docs))
         story_pairs: list[SimilarPair] = []
         if np is not None:  # every candidate's cosine at once, then only the similar ones one by one
             firsts, others = story.candidate_arrays()
-            scores = story.cosines(firsts, others)
+            scores = (kept_story_cosines(corpus, docs, story, fit_name, firsts, others) if kept
+                      else story.cosines(firsts, others))
             similar = np.flatnonzero(scores >= o["story_threshold"])
             scored = zip(firsts[similar].tolist(), others[similar].tolist(), scores[similar].tolist())
         else:

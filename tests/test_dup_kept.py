@@ -176,3 +176,81 @@ def test_a_column_may_hold_several_values_per_pair(tmp_path):
     warm, _, _ = kept_pair_results(cache, "wide", first[order], other[order], wide, {}, counting)
     assert asked == [0]
     assert cold["signature"].shape == (60, 3) and warm["signature"].tolist() == cold["signature"][order].tolist()
+
+
+def test_the_story_index_is_kept_per_statistics_generation(tmp_path, monkeypatch):
+    """A run that starts a statistics generation builds the index an uncached run builds; a later
+    run of the generation weighs its texts with the generation's fit (a term the fit lacks
+    counts as found in no document), weighs again only the added or edited texts, and
+    scores again only the candidate pairs with such a text."""
+    import math
+    from array import array
+
+    from test_duplication import article, edited
+
+    from copydesk.plugins import dup_story_kept
+    from copydesk.plugins.dup_story import StoryIndex, StoryStatistics, story_rows, term_key, terms
+
+    rng = random.Random(6)
+    stories = [article(rng, 160) for _ in range(10)]
+    texts = {f"d{n:02}{v}": edited(rng, story, 0.3 * (v != "a")) for n, story in enumerate(stories) for v in "abc"}
+
+    weighed, scored = [], []
+    real_rows, real_cosines = dup_story_kept.story_rows, StoryIndex.cosines
+    monkeypatch.setattr(dup_story_kept, "story_rows", lambda *a, **k: weighed.append(len(a[3])) or real_rows(*a, **k))
+    monkeypatch.setattr(StoryIndex, "cosines", lambda self, f, o: scored.append(len(f)) or real_cosines(self, f, o))
+
+    def index_of(documents):
+        docs = [Document(i, t) for i, t in documents.items()]
+        cache = Cache(tmp_path, "test")
+        corpus = Corpus(docs, {}, cache=cache, refit_after=0.5)
+        weighed.clear(), scored.clear()
+        index, fit_name = dup_story_kept.kept_story_index(corpus, docs, max_postings=8)
+        firsts, others = index.candidate_arrays()
+        cosines = dup_story_kept.kept_story_cosines(corpus, docs, index, fit_name, firsts, others)
+        cache.close()
+        return index, firsts, others, cosines
+
+    index, firsts, others, cosines = index_of(texts)
+    assert weighed == [len(texts)] and scored == [len(firsts)]
+    fresh = StoryIndex(list(texts.items()), max_postings=8)
+    assert index.vectors == fresh.vectors and index.top == fresh.top
+    assert cosines.tolist() == real_cosines(fresh, firsts, others).tolist() and len(firsts) >= 10
+
+    # a later run of the generation: one text edited, one added with a name never seen, one renamed
+    later = dict(texts)
+    later["d03b"] = texts["d03b"] + " The Zorblatt commission met again."
+    later["d99x"] = stories[4] + " Officials said Zorblatt was absent."
+    later["e00a"] = later.pop("d00a")
+    index, firsts, others, cosines = index_of(later)
+    assert weighed == [2], "only the edited and the added text are weighed"
+    assert len(scored) == 1 and 1 <= scored[0] < len(firsts), "only pairs with one of them are scored"
+
+    # what the generation's fit gives: statistics of the first corpus, rows of the later one
+    def features(documents):
+        bags = [terms(t) for t in documents.values()]
+        keys = np.array([term_key(term) for bag in bags for term in bag], dtype=np.uint64)
+        counts = np.array([c for bag in bags for c in bag.values()], dtype=np.uint32)
+        return keys, counts, np.array([len(bag) for bag in bags], dtype=np.int64)
+
+    keys, _, lengths = features(texts)
+    statistics, _ = StoryStatistics.fit(keys, lengths)
+    expected = StoryIndex.of_rows(list(later), story_rows(statistics, *features(later), 20, 20, 8), statistics.terms)
+    assert index.vectors == expected.vectors and index.top == expected.top
+    assert cosines.tolist() == real_cosines(expected, firsts, others).tolist()
+    # terms the fit lacks (the new name among them) weigh as terms of document frequency 0
+    bag = terms(later["d99x"])
+    seen = set(keys.tolist())
+    unseen = [t for t in bag if term_key(t) not in seen]
+    assert "@zorblatt" in unseen
+    numbers, weights = index.vectors[list(later).index("d99x")]
+    weight_of = dict(zip(numbers, weights))
+    number_of = {t: int(statistics.lookup(np.array([term_key(t)], dtype=np.uint64))[0][0]) for t in bag}
+    known = next(t for t, c in bag.items() if c == 1 and t not in unseen and number_of[t] in weight_of)
+    df = sum(known in terms(t) for t in texts.values())
+    n = len(texts)
+    idf = lambda d: math.log((1 + n) / (1 + d)) + 1  # noqa: E731
+    boost = lambda t: 2.0 if t[0] in "@#" else 1.0  # noqa: E731
+    got = sorted(w / weight_of[number_of[known]] for t, w in weight_of.items() if t >= statistics.terms)
+    wanted = sorted((1 + math.log(bag[t])) * idf(0) * boost(t) / (idf(df) * boost(known)) for t in unseen)
+    assert got == pytest.approx(wanted, rel=1e-6), "unseen terms are numbered after every known one"
