@@ -162,6 +162,9 @@ def copydesk_suppress_finding(session: "Session", finding: "Finding") -> "str | 
     """Decide whether a finding is suppressed (baselines, waivers).
 
     Called once per finding after all checks ran. Stops at the first non-None result.
+    A plugin that suppresses only with some option (``--baseline``) implements it on an
+    object it registers for that run with :meth:`Session.register_plugin` from
+    ``copydesk_session_start``: when no plugin implements it, the core skips the calls.
 
     :param session: the run.
     :param finding: the finding.

@@ -135,8 +135,16 @@ def _run(config: Config, *, jobs: int | None, extra_plugins: Sequence[Any], pm: 
     cache = Cache(config.cache_dir, __version__) if config.cache_dir else None
     session.corpus = Corpus(documents, registry.analyses, config.analysis_options(), make_mapper(jobs), cache,
                             refit_after=config.refit_after)
-    pm.hook.copydesk_session_start(session=session)
+    try:
+        return _checked(session, config, registry, checks, problems, cache, started, clock, jobs)
+    finally:
+        session.unregister_run_plugins()
 
+
+def _checked(session: Session, config: Config, registry: Registry, checks: list[Check],
+             problems: list[LoadProblem], cache: Cache | None, started: float, clock: float, jobs: int) -> RunOutcome:
+    pm, settings = session.pm, config.corpus
+    pm.hook.copydesk_session_start(session=session)
     try:
         findings = list(pm.hook.copydesk_run_checks(session=session) or [])
     finally:
@@ -185,6 +193,9 @@ def suppress(session: Session, findings: list[Finding]) -> tuple[list[Finding], 
     """Split findings into kept and suppressed (with the reason)."""
     config, registry, corpus = session.config, session.registry, session.corpus
     per_file = config.per_file_ignores
+    # plugins that suppress only with some option register for that run (Session.register_plugin)
+    ask = session.pm.hook.copydesk_suppress_finding
+    ask_plugins = bool(ask.get_hookimpls())
     kept: list[Finding] = []
     suppressed: list[tuple[Finding, str]] = []
     for finding in findings:
@@ -199,8 +210,8 @@ def suppress(session: Session, findings: list[Finding]) -> tuple[list[Finding], 
                 record_ignores = [record_ignores]
             if isinstance(record_ignores, list) and matches_any(finding.code, map(str, record_ignores), registry):
                 reason = "record field copydesk_ignore"
-        if reason is None:
-            reason = session.pm.hook.copydesk_suppress_finding(session=session, finding=finding)
+        if reason is None and ask_plugins:
+            reason = ask(session=session, finding=finding)
         if reason is None:
             kept.append(finding)
         else:

@@ -123,6 +123,8 @@ class Places:
     def __init__(self, corpus: "Corpus | None"):
         self.corpus = corpus
         self._seen: dict[tuple[str, int, int], tuple[Document | None, tuple[int, int, int, int], str]] = {}
+        # a document's opening is the excerpt of each finding about the whole document
+        self._openings: dict[str, str] = {}
 
     def place(self, document_id: str, span: Span) -> tuple[Document | None, dict[str, int], str]:
         """(the document or None, the span dict, the excerpt: "" without the document)."""
@@ -141,6 +143,14 @@ class Places:
         return document, {"start": span.start, "end": span.end, "line": line, "column": column,
                           "end_line": end_line, "end_column": end_column}, excerpt
 
+    def opening(self, document_id: str) -> str:
+        """The excerpt of a finding about a whole document (its opening): "" without the document."""
+        excerpt = self._openings.get(document_id)
+        if excerpt is None:
+            document = self.corpus.get(document_id) if self.corpus is not None else None
+            excerpt = self._openings[document_id] = document.excerpt(None) if document is not None else ""
+        return excerpt
+
 
 def finding_dict(finding: Finding, fingerprint: str, corpus: "Corpus | None",
                  places: Places | None = None) -> dict[str, Any]:
@@ -158,8 +168,7 @@ def finding_dict(finding: Finding, fingerprint: str, corpus: "Corpus | None",
             entry["excerpt"] = excerpt
         related.append(entry)
     if finding.span is None:
-        document = corpus.get(finding.document) if corpus is not None else None
-        span, excerpt = None, document.excerpt(None) if document is not None else ""
+        span, excerpt = None, places.opening(finding.document)
     else:
         _, span, excerpt = places.place(finding.document, finding.span)
     return {
@@ -174,7 +183,8 @@ def finding_dict(finding: Finding, fingerprint: str, corpus: "Corpus | None",
         "excerpt": excerpt,
         "related": related,
         "suggestion": finding.suggestion,
-        "data": _jsonable(dict(finding.data)),
+        # _jsonable makes a new dict of a dict: no copy first
+        "data": _jsonable(finding.data if type(finding.data) is dict else dict(finding.data)),
     }
 
 

@@ -267,26 +267,32 @@ def copydesk_session_start(session):
             state.write_previous = load_baseline(write_path, "--write-baseline")
     if baseline_path:
         state.baseline = load_baseline(baseline_path)
+        session.register_plugin(BaselineSuppression())
     if compare_path:
         state.previous = load_previous_report(compare_path)
         state.previous_path = compare_path
     session.stash[STASH_KEY] = state
 
 
-@hookimpl
-def copydesk_suppress_finding(session, finding):
-    state = _state(session)
-    if state is None or state.baseline is None:
-        return None
-    fingerprint = session.fingerprint(finding)
-    entry = state.baseline.entries.get(fingerprint)
-    if entry is None:
-        return None
-    if entry.expired(state.today):
-        state.expired[fingerprint] = entry
-        return None
-    state.suppressed.add(fingerprint)
-    return f"baseline: {state.baseline.path}" + (f": {entry.reason}" if entry.reason else "")
+class BaselineSuppression:
+    """The baseline's part in suppression, registered for a run with ``--baseline`` only
+    (:meth:`Session.register_plugin`): the core asks ``copydesk_suppress_finding`` of every
+    finding only when some plugin implements it."""
+
+    @hookimpl
+    def copydesk_suppress_finding(self, session, finding):
+        state = _state(session)
+        if state is None or state.baseline is None:
+            return None
+        fingerprint = session.fingerprint(finding)
+        entry = state.baseline.entries.get(fingerprint)
+        if entry is None:
+            return None
+        if entry.expired(state.today):
+            state.expired[fingerprint] = entry
+            return None
+        state.suppressed.add(fingerprint)
+        return f"baseline: {state.baseline.path}" + (f": {entry.reason}" if entry.reason else "")
 
 
 @hookimpl

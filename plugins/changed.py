@@ -168,6 +168,7 @@ def copydesk_session_start(session):
     if not ref:
         return
     session.stash[STASH_KEY] = changed_documents(session.corpus, session.config.corpus.paths, ref)
+    session.register_plugin(ChangedSuppression())
 
 
 def in_scope(state: ChangedState, finding: Any, real: RealPaths, corpus: Any) -> bool:
@@ -182,15 +183,20 @@ def in_scope(state: ChangedState, finding: Any, real: RealPaths, corpus: Any) ->
     return isinstance(source, str) and real(source) in state.paths
 
 
-@hookimpl(trylast=True)
-def copydesk_suppress_finding(session, finding):
-    # trylast: a baseline or ignore that also covers the finding names the reason first
-    state = session.stash.get(STASH_KEY)
-    if state is None or in_scope(state, finding, session.stash.setdefault("changed.realpaths", RealPaths()),
-                                     session.corpus):
-        return None
-    state.out_of_scope += 1
-    return f"changed-since {state.ref}: document not changed"
+class ChangedSuppression:
+    """Suppression of findings out of scope, registered for a run with ``--changed-since`` only
+    (:meth:`Session.register_plugin`): the core asks ``copydesk_suppress_finding`` of every
+    finding only when some plugin implements it."""
+
+    @hookimpl(trylast=True)
+    def copydesk_suppress_finding(self, session, finding):
+        # trylast: a baseline or ignore that also covers the finding names the reason first
+        state = session.stash.get(STASH_KEY)
+        if state is None or in_scope(state, finding, session.stash.setdefault("changed.realpaths", RealPaths()),
+                                         session.corpus):
+            return None
+        state.out_of_scope += 1
+        return f"changed-since {state.ref}: document not changed"
 
 
 @hookimpl

@@ -272,3 +272,30 @@ def test_write_baseline_during_a_check_keeps_what_the_baseline_accepted(project)
     assert "copydesk: wrote next-baseline.json: 5 findings recorded" in result.stderr
     assert len(read_baseline(project, "next-baseline.json")["entries"]) == 5
     assert check(project, "--baseline", "next-baseline.json").findings == []
+
+
+def test_the_baseline_takes_part_in_suppression_only_in_a_run_with_a_baseline(project):
+    """Without --baseline no plugin answers copydesk_suppress_finding, so the core asks nothing per
+    finding; with it the baseline's suppression is registered for that run and gone afterwards."""
+    from copydesk import hookimpl
+
+    seen = []
+
+    class Probe:
+        @staticmethod
+        @hookimpl
+        def copydesk_modify_report(session):
+            seen.append([type(i.plugin).__name__ for i in session.pm.hook.copydesk_suppress_finding.get_hookimpls()])
+
+        @staticmethod
+        @hookimpl
+        def copydesk_session_finish(session):
+            seen.append(len(session.pm.hook.copydesk_suppress_finding.get_hookimpls()))
+
+    assert project.run("check", "corpus", *SELECT, plugins=[Probe]).exit_code == 1
+    assert seen == [[], 0]
+    assert project.run("baseline", "corpus", *SELECT).exit_code == 0
+    seen.clear()
+    after = project.run("check", "corpus", *SELECT, "--baseline", "copydesk-baseline.json", plugins=[Probe])
+    assert after.exit_code == 0 and "4 findings suppressed" in after.stderr
+    assert seen == [["BaselineSuppression"], 0]
