@@ -457,20 +457,10 @@ def judge(
     """Decide kind and spun side of each substitution; return the ones to report."""
     if not substitutions:
         return []
-    evidence = gather_evidence(corpus, substitutions)
     signature = {pair for pair, st in stats.items() if st.spin_signature(settings.min_verbatim, settings.min_swaps_per_100)}
-    votes: dict[tuple[str, str], Counter] = defaultdict(Counter)
     candidates: list[Substitution] = []
     for sub in substitutions:
-        pair = (sub.a.doc, sub.b.doc)
-        support_a, support_b = _support(sub.a, evidence, pair), _support(sub.b, evidence, pair)
-        if support_a and not support_b:
-            sub.spun, sub.evidence = sub.b.doc, f"{sub.a.doc}'s wording recurs in {support_a} other document(s)"
-        elif support_b and not support_a:
-            sub.spun, sub.evidence = sub.a.doc, f"{sub.b.doc}'s wording recurs in {support_b} other document(s)"
-        key = tuple(sorted(pair))
-        if sub.spun:
-            votes[key][sub.spun] += 1
+        key = tuple(sorted((sub.a.doc, sub.b.doc)))
         names = sub.in_name
         common = _common_words(sub.a, lowercase_vocabulary) and _common_words(sub.b, lowercase_vocabulary)
         if names and common:
@@ -480,11 +470,28 @@ def judge(
         else:
             continue
         candidates.append(sub)
+    if not candidates:
+        return []
+    # the evidence decides sides by the substitutions of the candidates' pairs only (their votes):
+    # neither the others' phrases nor their support need be counted (half of them on real corpora)
+    voting = {tuple(sorted((s.a.doc, s.b.doc))) for s in candidates}
+    needed = [sub for sub in substitutions if tuple(sorted((sub.a.doc, sub.b.doc))) in voting]
+    evidence = gather_evidence(corpus, needed)
+    votes: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for sub in needed:
+        pair = (sub.a.doc, sub.b.doc)
+        support_a, support_b = _support(sub.a, evidence, pair), _support(sub.b, evidence, pair)
+        if support_a and not support_b:
+            sub.spun, sub.evidence = sub.b.doc, f"{sub.a.doc}'s wording recurs in {support_a} other document(s)"
+        elif support_b and not support_a:
+            sub.spun, sub.evidence = sub.a.doc, f"{sub.b.doc}'s wording recurs in {support_b} other document(s)"
+        if sub.spun:
+            votes[tuple(sorted(pair))][sub.spun] += 1
 
     # sides still undecided take the verdict of the pair's other substitutions, or,
     # in a pair with the spinning signature and no evidence at all, the cluster's canonical
     verdict: dict[tuple[str, str], tuple[str, str]] = {}
-    for key in {tuple(sorted((s.a.doc, s.b.doc))) for s in candidates}:
+    for key in voting:
         ranked = votes.get(key, Counter()).most_common()
         if ranked and ranked[0][1] >= 2 and (len(ranked) == 1 or ranked[0][1] >= 2 * ranked[1][1]):
             verdict[key] = (ranked[0][0], f"most wording differences between the two point to it ({ranked[0][1]} of {sum(votes[key].values())})")

@@ -249,6 +249,8 @@ def test_seed_corpus_same_report_with_jobs(copydesk_project):
 
 
 LOCAL_PLUGIN = '''
+import os
+
 from copydesk import Check, hookimpl
 
 
@@ -266,7 +268,7 @@ class Shouting(Check):
 
     def check_document(self, document):
         if document.text.isupper():
-            yield self.finding(document, None, "the document is all capitals")
+            yield self.finding(document, None, "the document is all capitals", data={"pid": os.getpid()})
 
 
 @hookimpl
@@ -275,10 +277,11 @@ def copydesk_register_checks():
 '''
 
 START_METHOD_RUN = '''
-import multiprocessing, sys
+import multiprocessing, os, sys
 from copydesk.cli import main
 if __name__ == "__main__":
     multiprocessing.set_start_method(sys.argv[1], force=True)
+    print(os.getpid())
     sys.exit(main(["check", "--no-cache", "-q", "-j", "2", "-f", "json", "-o", "report.json"]))
 '''
 
@@ -288,7 +291,8 @@ if __name__ == "__main__":
 def test_local_plugin_document_checks_run_in_workers_whatever_the_start_method(tmp_path, method):
     (tmp_path / "shouting.py").write_text(LOCAL_PLUGIN, encoding="utf-8")
     (tmp_path / "run.py").write_text(START_METHOD_RUN, encoding="utf-8")
-    write_corpus(tmp_path / "corpus", {f"n{i}.txt": f"STORY NUMBER {i} IN CAPITALS\n" for i in range(80)})
+    # enough documents for the runner to start workers (runner.MIN_PARALLEL_DOCUMENTS)
+    write_corpus(tmp_path / "corpus", {f"n{i}.txt": f"STORY NUMBER {i} IN CAPITALS\n" for i in range(300)})
     (tmp_path / "copydesk.yaml").write_text(
         "version: 1\ncorpus: {paths: [corpus]}\nplugins: [shouting.py]\nselect: [XLP001]\n", encoding="utf-8")
     env = {**os.environ, "COPYDESK_DISABLE_PLUGIN_AUTOLOAD": "1"}
@@ -297,4 +301,5 @@ def test_local_plugin_document_checks_run_in_workers_whatever_the_start_method(t
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
-    assert report["summary"]["by_code"] == {"XLP001": 80}
+    assert report["summary"]["by_code"] == {"XLP001": 300}
+    assert int(done.stdout.split()[0]) not in {f["data"]["pid"] for f in report["findings"]}, "checked in workers"
