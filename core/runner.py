@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+import weakref
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
@@ -163,32 +164,85 @@ def _document_key(checks_part: str, document: Document) -> str:
     return digest(document.id, document.sha256, checks_part)
 
 
+#: the per-document findings of a full run, all in one entry (see :class:`_DocumentTable`)
+_TABLE_NAMESPACE = "document-checks/2@all"
+
+
+class _DocumentTable:
+    """Every document's per-document findings (as JSON), gathered over one run by
+    :func:`plan_document_checks` and :func:`store_document_results` and kept in one cache
+    entry, which the next run reads instead of an entry per document (100,000 documents:
+    working out their keys and reading the entries took 2 s of a warm run). Written when
+    a run had no such entry, or found more than a twentieth of its documents missing from it."""
+
+    _of: "weakref.WeakKeyDictionary[Corpus, _DocumentTable]"
+
+    def __init__(self, part: str, total: int, rewrite: bool):
+        self.part, self.total, self.rewrite = part, total, rewrite
+        self.rows: dict[str, tuple[str, list]] = {}  # document id -> (text digest, findings as JSON)
+
+    @staticmethod
+    def read(cache, part: str) -> dict[str, tuple[str, list]]:
+        stored = cache.get_many(_TABLE_NAMESPACE, [part]).get(part)
+        if not isinstance(stored, dict):
+            return {}
+        ids, shas, findings = stored.get("ids"), stored.get("shas"), stored.get("findings")
+        if not (isinstance(ids, list) and isinstance(shas, list) and isinstance(findings, list)
+                and len(ids) == len(shas) == len(findings)):
+            return {}
+        return {doc_id: (sha, found) for doc_id, sha, found in zip(ids, shas, findings)}
+
+    def add(self, corpus: Corpus, document: Document, findings: list) -> None:
+        self.rows[document.id] = (document.sha256, findings)
+        if self.rewrite and len(self.rows) == self.total and corpus.cache is not None:
+            ids = list(self.rows)
+            corpus.cache.put_many(_TABLE_NAMESPACE, {self.part: {
+                "ids": ids, "shas": [self.rows[i][0] for i in ids], "findings": [self.rows[i][1] for i in ids]}})
+            self.rewrite = False
+
+
+_DocumentTable._of = weakref.WeakKeyDictionary()
+
+
 def plan_document_checks(
     corpus: Corpus, checks: Sequence[Check]
 ) -> tuple[list[Finding], list[tuple[Sequence[Check], Document]]]:
     """Findings the cache holds, and the ``(checks, document)`` work still to do.
 
-    One cache entry per document holds the findings of all the per-document checks
-    (one lookup per document, not per document and check: 1.8 million lookups at
-    100,000 documents); changing any check's options or code re-runs them all.
+    The findings of all the per-document checks are kept per document (one lookup per
+    document, not per document and check: 1.8 million lookups at 100,000 documents), and
+    a full run's all in one entry (:class:`_DocumentTable`); changing any check's options
+    or code re-runs them all.
 
     Part of the executor API: run each work item with :func:`run_document_work`, then
     hand the results, in the same order, to :func:`store_document_results`."""
     if corpus.cache is None:
         return [], [(checks, doc) for doc in corpus.documents]
-    from .cache import finding_from_json
+    from .cache import finding_from_json, worth_rewriting
 
     part = _checks_part(checks)
-    keys = [_document_key(part, doc) for doc in corpus.documents]
-    hits = corpus.cache.get_many("document-checks/2", keys)
+    kept = _DocumentTable.read(corpus.cache, part)
+    found: dict[str, list] = {}
+    for doc in corpus.documents:
+        row = kept.get(doc.id)
+        if row is not None and row[0] == doc.sha256:
+            found[doc.id] = row[1]
+    missing = [doc for doc in corpus.documents if doc.id not in found]
+    if missing:
+        keys = [_document_key(part, doc) for doc in missing]
+        hits = corpus.cache.get_many("document-checks/2", keys)
+        found.update((doc.id, hits[key]) for doc, key in zip(missing, keys) if key in hits)
+    table = _DocumentTable(part, len(corpus.documents), not kept or worth_rewriting(len(missing), len(corpus.documents)))
+    _DocumentTable._of[corpus] = table
     findings: list[Finding] = []
     work = []
-    for doc, key in zip(corpus.documents, keys):
-        stored = hits.get(key)
+    for doc in corpus.documents:
+        stored = found.get(doc.id)
         if stored is None:
             work.append((checks, doc))
         else:
             findings.extend(finding_from_json(item) for item in stored)
+            table.add(corpus, doc, stored)
     return findings, work
 
 
@@ -200,11 +254,15 @@ def store_document_results(corpus: Corpus, work: Sequence[tuple[Sequence[Check],
 
     parts: dict[int, str] = {}
     values = {}
+    table = _DocumentTable._of.get(corpus)
     for (checks, doc), (doc_findings, _) in zip(work, results):
         part = parts.get(id(checks))
         if part is None:
             part = parts[id(checks)] = _checks_part(checks)
-        values[_document_key(part, doc)] = [finding_to_json(f) for f in doc_findings]
+        as_json = [finding_to_json(f) for f in doc_findings]
+        values[_document_key(part, doc)] = as_json
+        if table is not None and table.part == part:
+            table.add(corpus, doc, as_json)
     corpus.cache.put_many("document-checks/2", values)
 
 

@@ -43,14 +43,22 @@ def test_second_run_reuses_unchanged_documents(copydesk_project):
     copydesk_project.write_corpus({f"d{i}.txt": STORY.replace("three", str(i)) for i in range(5)})
     CountingCheck.calls = 0
     first = run(copydesk_project)
-    assert CountingCheck.calls == 5 and first.report["run"]["cache"]["misses"] == 5
+    # looked up: the table of a full run's documents, then each document
+    assert CountingCheck.calls == 5 and first.report["run"]["cache"]["misses"] == 1 + 5
     second = run(copydesk_project)
     assert CountingCheck.calls == 5, "nothing changed: nothing re-run"
-    assert second.report["run"]["cache"]["hits"] == 5
+    cache = second.report["run"]["cache"]
+    assert (cache["hits"], cache["misses"]) == (1, 0), "all five from the one table"
     assert second.report["findings"] == first.report["findings"]
     copydesk_project.write_corpus({"d2.txt": "A different story about ferries.\n"})
     third = run(copydesk_project)
     assert CountingCheck.calls == 6, "only the edited document is checked again"
+    cache = third.report["run"]["cache"]
+    assert (cache["hits"], cache["misses"]) == (1, 1), "the table, and the edited document looked up on its own"
+    fourth = run(copydesk_project)
+    assert CountingCheck.calls == 6 and fourth.report["findings"] == third.report["findings"]
+    assert (fourth.report["run"]["cache"]["hits"], fourth.report["run"]["cache"]["misses"]) == (1, 0), \
+        "a fifth of the documents differed from the table: the third run wrote it again"
     assert [f["document"] for f in third.report["findings"]] == ["d0.txt", "d1.txt", "d3.txt", "d4.txt"]
 
 
