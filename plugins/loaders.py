@@ -16,7 +16,7 @@ class TextLoader(Loader):
     suffixes = (".txt", ".md", ".text", ".markdown")
 
     def load(self, path: Path, doc_id: str) -> Iterator[Document | LoadProblem]:
-        raw = path.read_bytes()
+        raw = self.read_bytes(path)
         text = self.decode(raw, doc_id, str(path))
         if isinstance(text, LoadProblem):
             yield text
@@ -45,7 +45,7 @@ class JsonlLoader(Loader):
     def load(self, path: Path, doc_id: str) -> Iterator[Document | LoadProblem]:
         id_field = self.options["id_field"]
         text_field = self.options["text_field"]
-        raw = path.read_bytes()
+        raw = self.read_bytes(path)
         text = self.decode(raw, doc_id, str(path))
         if isinstance(text, LoadProblem):
             yield text

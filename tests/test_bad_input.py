@@ -4,6 +4,8 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
+
 from copydesk import Check, hookimpl
 
 STORY = "The museum reopened on Saturday after two years of repairs to its roof.\n"
@@ -158,3 +160,13 @@ def test_corpus_is_never_modified(copydesk_project):
     copydesk_project.run("check", "corpus", "-f", "json", "-o", "r.json")
     assert snapshot() == before
     assert not any(p.name.startswith(".") for p in Path(root).iterdir())
+
+
+@pytest.mark.parametrize("size", [0, 1, 65535, 65536, 65537, 3 * 1024 * 1024 + 7])
+def test_loaders_read_every_byte_of_a_file(tmp_path, size):
+    from copydesk import Loader
+
+    path = tmp_path / "a.txt"
+    data = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    path.write_bytes(data)
+    assert Loader.read_bytes(path) == data == path.read_bytes()
