@@ -792,20 +792,27 @@ class ReusedPassage(Check):
             (p.a, p.b) for p in reuse.pairs
             if p.kind == "near-duplicate" and _covered(reuse.passages_between(p.a, p.b), corpus[p.a], corpus[p.b]) >= 0.9
         }
+        # a passage of one document is often shared with several others: its words are counted
+        # and quoted once (the 100,000-document benchmark: 241,000 findings, 99,000 distinct spans)
+        quoted: dict[tuple[str, int, int], tuple[int, str]] = {}
         for passage in reuse.passages:
             if (passage.a, passage.b) in whole_copies:
                 continue  # the passage is the whole document: DUP002 says it
             if passage.verbatim_share < self.options["min_verbatim"]:
                 continue  # the cheap test first: counting words cuts the passage out of the text
             b_doc = corpus[passage.b]
-            parts = b_doc.text[passage.b_span.start:passage.b_span.end].split()  # once: counted and quoted
-            words = len(parts)
+            place = (passage.b, passage.b_span.start, passage.b_span.end)
+            known = quoted.get(place)
+            if known is None:
+                parts = b_doc.text[passage.b_span.start:passage.b_span.end].split()
+                known = quoted[place] = (len(parts), _clipped(parts))
+            words, quote = known
             if words < self.options["min_words"]:
                 continue
             share = passage.verbatim_share
             yield self.finding(
                 b_doc, passage.b_span,
-                f"passage reused from {passage.a} ({share:.0%} word for word): “{_clipped(parts)}”",
+                f"passage reused from {passage.a} ({share:.0%} word for word): “{quote}”",
                 related=[Related(passage.a, passage.a_span, share)],
                 data={"verbatim_share": share, "words": words},
             )
