@@ -128,6 +128,14 @@ class Places:
 
     def place(self, document_id: str, span: Span) -> tuple[Document | None, dict[str, int], str]:
         """(the document or None, the span dict, the excerpt: "" without the document)."""
+        document, (line, column, end_line, end_column), excerpt = (
+            self._seen.get((document_id, span.start, span.end)) or self.known(document_id, span))
+        return document, {"start": span.start, "end": span.end, "line": line, "column": column,
+                          "end_line": end_line, "end_column": end_column}, excerpt
+
+    def known(self, document_id: str, span: Span) -> tuple[Document | None, tuple[int, int, int, int], str]:
+        """(the document or None, (line, column, end line, end column), the excerpt), worked out
+        once per (document, span)."""
         key = (document_id, span.start, span.end)
         known = self._seen.get(key)
         if known is None:
@@ -139,9 +147,7 @@ class Places:
                 end_line, end_column = document.line_col(span.end)
                 known = (document, (line, column, end_line, end_column), document.excerpt(span))
             self._seen[key] = known
-        document, (line, column, end_line, end_column), excerpt = known
-        return document, {"start": span.start, "end": span.end, "line": line, "column": column,
-                          "end_line": end_line, "end_column": end_column}, excerpt
+        return known
 
     def opening(self, document_id: str) -> str:
         """The excerpt of a finding about a whole document (its opening): "" without the document."""
@@ -156,16 +162,20 @@ def finding_dict(finding: Finding, fingerprint: str, corpus: "Corpus | None",
                  places: Places | None = None) -> dict[str, Any]:
     if places is None:
         places = Places(corpus)
+    seen, known = places._seen, places.known  # Places.place inlined: a million related spans a report
     related = []
     for rel in finding.related:
-        entry: dict[str, Any] = {"document": rel.document, "span": None}
-        excerpt = None  # only for a span in a document of the corpus
-        if rel.span is not None:
-            other, entry["span"], text = places.place(rel.document, rel.span)
-            excerpt = text if other is not None else None
-        entry["similarity"] = None if rel.similarity is None else round(float(rel.similarity), 4)
-        if excerpt is not None:
-            entry["excerpt"] = excerpt
+        span, similarity = rel.span, rel.similarity
+        entry: dict[str, Any] = {"document": rel.document, "span": None,
+                                 "similarity": None if similarity is None else round(float(similarity), 4)}
+        if span is not None:
+            start, end = span.start, span.end
+            other, (line, column, end_line, end_column), text = seen.get((rel.document, start, end)) or known(
+                rel.document, span)
+            entry["span"] = {"start": start, "end": end, "line": line, "column": column, "end_line": end_line,
+                             "end_column": end_column}
+            if other is not None:  # an excerpt only for a span in a document of the corpus
+                entry["excerpt"] = text
         related.append(entry)
     if finding.span is None:
         span, excerpt = None, places.opening(finding.document)
@@ -197,7 +207,14 @@ def _jsonable(value: Any) -> Any:
     if kind is float:
         return round(value, 6)
     if kind is dict:
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        # plain values inline: a call each for every value of every finding's data was
+        # most of this function's time
+        result = {}
+        for k, v in value.items():
+            of = type(v)
+            result[k if type(k) is str else str(k)] = (
+                v if of is str or of is int or of is bool or v is None else _jsonable(v))
+        return result
     if kind is list:
         return [_jsonable(v) for v in value]
     if isinstance(value, Mapping):
