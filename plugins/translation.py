@@ -406,10 +406,13 @@ class SpunSubstitution(Check):
         import numpy as np
 
         pairs = list(by_pair)
-        firsts = text_hashes(corpus[a] for a, _ in pairs)
+        # each document's text hash once (a document is in many pairs)
+        in_pairs = list(dict.fromkeys(doc_id for pair in pairs for doc_id in pair))
+        hash_of = dict(zip(in_pairs, text_hashes(corpus[doc_id] for doc_id in in_pairs).tolist()))
+        firsts = np.array([hash_of[a] for a, _ in pairs], dtype=np.uint64)
         passages = np.array([hash(tuple((p.a == pair[0], p.a_span.start, p.a_span.end, p.b_span.start, p.b_span.end,
                                          p.verbatim_share) for p in by_pair[pair])) for pair in pairs], dtype=np.int64)
-        others = text_hashes(corpus[b] for _, b in pairs) ^ passages.view(np.uint64)
+        others = np.array([hash_of[b] for _, b in pairs], dtype=np.uint64) ^ passages.view(np.uint64)
 
         def compute(indices, keep_each: bool):
             chosen = [pairs[k] for k in indices.tolist()]
@@ -435,11 +438,16 @@ class SpunSubstitution(Check):
         substitutions = []
         payload, bounds = rows["payload"].tobytes(), indptr.tolist()
         stats = {}
+        having = []
         for k, (pair, words, equal, swaps) in enumerate(zip(pairs, columns["words"].tolist(),
                                                             columns["equal"].tolist(), columns["swaps"].tolist())):
             stats[pair] = trn_align.PairStats(words, equal, swaps)
             if bounds[k + 1] > bounds[k]:
-                substitutions.extend(_from_roles_json(payload[bounds[k]:bounds[k + 1]], pair))
+                having.append(k)
+        # every pair's swaps read in one JSON text (one parse per pair took most of the reading)
+        every = json.loads(b"[" + b",".join(payload[bounds[k]:bounds[k + 1]] for k in having) + b"]") if having else []
+        for k, data in zip(having, every):
+            substitutions.extend(_from_roles_data(data, pairs[k]))
         return substitutions, stats
 
 
@@ -453,7 +461,11 @@ def _roles_json(substitutions: list, pair: tuple[str, str]) -> bytes:
 
 
 def _from_roles_json(raw: bytes, pair: tuple[str, str]) -> list:
-    data = json.loads(raw)
+    return _from_roles_data(json.loads(raw), pair)
+
+
+def _from_roles_data(data: list, pair: tuple[str, str]) -> list:
+    """The substitutions of :func:`_roles_json`'s value (read back), named after ``pair``."""
     for a, b, _, _ in data:
         a[0], b[0] = pair[a[0]], pair[b[0]]
     return trn_align.pair_from_json({"stats": [0, 0, 0], "substitutions": data})[0]
