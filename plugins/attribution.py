@@ -153,8 +153,11 @@ class UncreditedReuse(Check):
         linked = []
         for document in corpus:
             links = [(other, kind, sim) for other, kind, sim in reuse.linked(document.id) if kind in kinds]
-            if links and not _is_earliest(document, [corpus[other] for other, _, _ in links if other in corpus]):
-                linked.append((document, links))  # the original of a group needs no credit
+            # the original of a group needs no credit (a document without a date never is one:
+            # its links' documents are not gathered)
+            if links and not (_date(document) is not None
+                              and _is_earliest(document, [corpus[other] for other, _, _ in links if other in corpus])):
+                linked.append((document, links))
         # whether each text credits a source: from the incremental cache where unchanged, else in workers
         sources = tuple(self._finder.sources)
         namespace = "att-credits/1/" + hashlib.sha256("\n".join(sources).encode("utf-8")).hexdigest()[:16]
