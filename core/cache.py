@@ -71,7 +71,7 @@ def worth_rewriting(differing: int, total: int) -> bool:
 
 
 class Cache:
-    """A key-value store of JSON values with checksums, in one SQLite file."""
+    """A key-value store of JSON values and bytes, with checksums, in one SQLite file."""
 
     def __init__(self, directory: str | Path, version: str):
         self.directory = Path(directory)
@@ -132,7 +132,8 @@ class Cache:
         return result
 
     def get_many(self, namespace: str, keys: Iterable[str]) -> dict[str, Any]:
-        """Cached values for those ``keys`` that have one (and pass their checksum)."""
+        """Cached values for those ``keys`` that have one (and pass their checksum): JSON values
+        as JSON reads them back, and bytes values (a kept state's arrays) as bytes."""
         wanted = self._keys(namespace, keys)
         found: dict[str, Any] = {}
         bad: list[int] = []
@@ -214,8 +215,17 @@ def _locked(exc: sqlite3.DatabaseError) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
 
 
+#: starts the body of a bytes value (a JSON text never starts with it)
+_BYTES = b"\x00"
+
+
 def _seal(value: Any) -> bytes:
-    body = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        # kept as they are: arrays of a kept state in base64 and JSON took seconds to decode
+        body = _BYTES + bytes(value)
+    else:
+        body = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode(
+            "utf-8", "surrogatepass")
     return hashlib.sha256(body).hexdigest()[:16].encode("ascii") + body
 
 
@@ -225,6 +235,8 @@ def _unseal(raw: Any) -> Any:
     body = memoryview(raw)[16:]  # no copy of a large value
     if hashlib.sha256(body).hexdigest()[:16].encode("ascii") != raw[:16]:
         return _BAD
+    if body[:1] == _BYTES:
+        return raw[17:]
     try:
         return json_loads(body)
     except ValueError:

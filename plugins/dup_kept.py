@@ -19,7 +19,8 @@ and its arrays' lengths, and an entry that fails is built again, never trusted.
 
 from __future__ import annotations
 
-import base64
+import json
+import math
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
@@ -88,12 +89,11 @@ class PairTable:
         found = (keys[at] == wanted) & (self.first[at] == first) & (self.other[at] == other)
         return np.where(found, at, -1).astype(np.int64)
 
-    def to_state(self) -> dict[str, Any]:
-        return {
-            "first": _encoded(self.first), "other": _encoded(self.other), "indptr": _encoded(self.indptr),
-            "columns": {name: _encoded(value) for name, value in self.columns.items()},
-            "rows": {name: _encoded(value) for name, value in self.rows.items()},
-        }
+    def to_state(self) -> bytes:
+        """The table as bytes (:func:`packed`), for :meth:`from_state`."""
+        return packed({}, {"first": self.first, "other": self.other, "indptr": self.indptr,
+                           **{f"columns/{name}": value for name, value in self.columns.items()},
+                           **{f"rows/{name}": value for name, value in self.rows.items()}})
 
     @classmethod
     def from_state(cls, state: Any, columns: Mapping[str, str | tuple[str, int]],
@@ -103,17 +103,16 @@ class PairTable:
         for a state that does not hold exactly that."""
         import numpy as np
 
-        try:
-            first, other = _decoded(state["first"], "<u8"), _decoded(state["other"], "<u8")
-            indptr = _decoded(state["indptr"], "<i8")
-            if set(state["columns"]) != set(columns) or set(state["rows"]) != set(rows):
-                raise ValueError("another table's columns")
-            kept_columns = {name: _shaped(_decoded(state["columns"][name], _dtype(spec)), spec)
-                            for name, spec in columns.items()}
-            kept_rows = {name: _decoded(state["rows"][name], dtype).reshape(-1, width) if width > 1
-                         else _decoded(state["rows"][name], dtype) for name, (dtype, width) in rows.items()}
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise ValueError(f"not a pair table: {exc}") from exc
+        _, arrays = unpacked(state)
+        expected = {"first": "<u8", "other": "<u8", "indptr": "<i8",
+                    **{f"columns/{name}": _dtype(spec) for name, spec in columns.items()},
+                    **{f"rows/{name}": dtype for name, (dtype, _) in rows.items()}}
+        if set(arrays) != set(expected) or any(arrays[name].dtype != np.dtype(dtype) for name, dtype in expected.items()):
+            raise ValueError("another table's arrays")
+        first, other, indptr = arrays["first"], arrays["other"], arrays["indptr"]
+        kept_columns = {name: _shaped(arrays[f"columns/{name}"].reshape(-1), spec) for name, spec in columns.items()}
+        kept_rows = {name: arrays[f"rows/{name}"].reshape(-1, width) if width > 1 else arrays[f"rows/{name}"].reshape(-1)
+                     for name, (_, width) in rows.items()}
         n = len(first)
         if (len(other) != n or len(indptr) != n + 1 or any(len(v) != n for v in kept_columns.values())
                 or (n and (indptr[0] != 0 or np.any(np.diff(indptr) < 0)))
@@ -223,19 +222,46 @@ def _layout(indptr, order):
     return ragged(indptr[order + 1] - indptr[order]), positions
 
 
-def _encoded(array) -> str:
-    return base64.b64encode(array.tobytes()).decode("ascii")
-
-
-def _decoded(text: str, dtype: str):
+def packed(header: Mapping[str, Any], arrays: Mapping[str, Any]) -> bytes:
+    """A kept state as bytes, for :meth:`Cache.put_many`: the length of a JSON header, the header
+    (``header``, and each array's dtype, shape and place), then the arrays' bytes. Read back by
+    :func:`unpacked` without decoding or copying them (in base64 inside JSON, the states of a
+    100,000-document warm run took 2.6 s to decode)."""
     import numpy as np
 
-    if not isinstance(text, str):
-        raise ValueError("not an encoded array")
+    layout, pieces, at = {}, [], 0
+    for name, array in arrays.items():
+        array = np.asarray(array)
+        data = array.tobytes()
+        layout[name] = [array.dtype.str, list(array.shape), at, len(data)]
+        pieces.append(data)
+        at += len(data)
+    head = json.dumps({"header": header, "arrays": layout}, ensure_ascii=False, separators=(",", ":")).encode(
+        "utf-8", "surrogatepass")
+    return b"".join([len(head).to_bytes(8, "little"), head, *pieces])
+
+
+def unpacked(raw: Any) -> tuple[Any, dict[str, Any]]:
+    """(header, arrays) of a state :func:`packed` wrote; the arrays are read-only views of ``raw``.
+    Raises ValueError for anything else."""
+    import numpy as np
+
+    if not isinstance(raw, (bytes, bytearray, memoryview)) or len(raw) < 8:
+        raise ValueError("not a packed state")
+    size = int.from_bytes(bytes(raw[:8]), "little")
+    if size > len(raw) - 8:
+        raise ValueError("a packed state cut short")
     try:
-        raw = base64.b64decode(text.encode("ascii"), validate=True)
-    except (ValueError, UnicodeEncodeError) as exc:
-        raise ValueError(f"not an encoded array: {exc}") from exc
-    if len(raw) % np.dtype(dtype).itemsize:
-        raise ValueError("an encoded array of a wrong length")
-    return np.frombuffer(raw, dtype=dtype)
+        head = json.loads(bytes(raw[8 : 8 + size]).decode("utf-8", "surrogatepass"))
+        header, layout = head["header"], head["arrays"]
+        arrays = {}
+        for name, (dtype, shape, at, length) in layout.items():
+            kind = np.dtype(dtype)
+            count = length // kind.itemsize if kind.itemsize else -1
+            if (kind.kind not in "biuf" or at < 0 or length < 0 or length % kind.itemsize
+                    or 8 + size + at + length > len(raw) or math.prod(shape) != count):
+                raise ValueError(f"array {name!r} out of place")
+            arrays[name] = np.frombuffer(raw, dtype=kind, count=count, offset=8 + size + at).reshape(shape)
+    except (KeyError, TypeError, ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"not a packed state: {exc}") from None
+    return header, arrays

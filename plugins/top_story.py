@@ -9,13 +9,12 @@ story, and the boilerplate check reports them.
 
 from __future__ import annotations
 
-import base64
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Collection, Iterable, Mapping, Sequence
 
 from copydesk import Document, worth_rewriting
-from copydesk.plugins.dup_kept import ragged, row_positions
+from copydesk.plugins.dup_kept import packed, ragged, row_positions, unpacked
 from copydesk.plugins.top_lines import (
     is_bullet,
     is_heading,
@@ -261,18 +260,34 @@ class LeadIndex:
             top=self.top, max_postings=self.max_postings, term_id=term_id)
         return index
 
-    def to_state(self) -> dict:
-        """The index as a JSON value (arrays in base64), for :meth:`from_state`."""
-        return {"ids": self.ids, "vocabulary": self.vocabulary, "top": self.top, "max_postings": self.max_postings,
-                **{name: _encoded(getattr(self, name)) for name, _ in _ARRAYS}}
+    def to_state(self, **extra: Any) -> bytes:
+        """The index as bytes (its arrays as they are: :func:`~dup_kept.packed`), with ``extra``
+        JSON values kept beside it, for :meth:`from_state` and :meth:`read_state`."""
+        import numpy as np
+
+        header = {"ids": self.ids, "vocabulary": self.vocabulary, "top": self.top, "max_postings": self.max_postings,
+                  "extra": extra}
+        return packed(header, {name: np.asarray(getattr(self, name), dtype=dtype) for name, dtype in _ARRAYS})
 
     @classmethod
-    def from_state(cls, state: Mapping) -> "LeadIndex":
+    def from_state(cls, state: Any) -> "LeadIndex":
         """The index :meth:`to_state` wrote; ValueError when ``state`` is not one."""
+        return cls.read_state(state)[0]
+
+    @classmethod
+    def read_state(cls, state: Any) -> tuple["LeadIndex", dict[str, Any]]:
+        """The index :meth:`to_state` wrote and the extra values kept with it; ValueError when
+        ``state`` is not one."""
+        import numpy as np
+
         try:
-            arrays = [_decoded(state[name], dtype) for name, dtype in _ARRAYS]
-            ids, vocabulary = list(state["ids"]), list(state["vocabulary"])
-            top, max_postings = int(state["top"]), int(state["max_postings"])
+            header, found = unpacked(state)
+            if set(found) != {name for name, _ in _ARRAYS} or any(
+                    found[name].dtype != np.dtype(dtype) or found[name].ndim != 1 for name, dtype in _ARRAYS):
+                raise ValueError("another state's arrays")
+            arrays = [found[name] for name, _ in _ARRAYS]
+            ids, vocabulary = list(header["ids"]), list(header["vocabulary"])
+            top, max_postings, extra = int(header["top"]), int(header["max_postings"]), dict(header["extra"])
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"not a lead index state: {exc}") from None
         indptr, terms, weights, top_indptr, top_columns, top_weights = arrays
@@ -280,12 +295,12 @@ class LeadIndex:
         if (len(indptr) != rows + 1 or len(top_indptr) != rows + 1 or int(indptr[0]) != 0 or int(top_indptr[0]) != 0
                 or int(indptr[-1]) != len(terms) or len(weights) != len(terms)
                 or int(top_indptr[-1]) != len(top_columns) or len(top_weights) != len(top_columns)
-                or (len(terms) and int(terms.max()) >= len(vocabulary))
-                or (len(top_columns) and int(top_columns.max()) >= len(vocabulary))):
+                or (len(terms) and (int(terms.max()) >= len(vocabulary) or int(terms.min()) < 0))
+                or (len(top_columns) and (int(top_columns.max()) >= len(vocabulary) or int(top_columns.min()) < 0))):
             raise ValueError("not a lead index state: its arrays disagree")
         index = cls.__new__(cls)
         index._assemble(ids, vocabulary, *arrays, top=top, max_postings=max_postings)
-        return index
+        return index, extra
 
     def holders(self, term: str) -> list[str]:
         """The documents that have ``term`` among their heaviest terms (none when too many do)."""
@@ -428,16 +443,16 @@ def kept_index(corpus, name: str, ids: list[str], bags_of: Callable[[list[str]],
     current = {doc_id: corpus[doc_id].sha256 for doc_id in ids}
     namespace = corpus.cache_namespace(f"{name}@{corpus.generation.id}", LeadIndex)
     stored = corpus.cache.get_many(namespace, ["state"]).get("state")
-    index = None
-    if isinstance(stored, dict) and stored.get("fit") == fit_token and isinstance(stored.get("documents"), dict):
+    index, kept = None, {}
+    if stored is not None:
         try:
-            index = LeadIndex.from_state(stored["index"])
-        except (KeyError, ValueError):
+            index, kept = LeadIndex.read_state(stored)
+        except ValueError:
             index = None
-    if index is None or index.top != top:
+    if index is None or index.top != top or kept.get("fit") != fit_token or not isinstance(kept.get("documents"), dict):
         index = LeadIndex(bags_of(ids), idf, top=top)
     else:
-        before = stored["documents"]
+        before = kept["documents"]
         keep = {doc_id for doc_id in index.ids if before.get(doc_id) == current.get(doc_id)}
         added = [doc_id for doc_id in ids if doc_id not in keep]
         if len(keep) == len(index.ids) and not added:
@@ -446,7 +461,7 @@ def kept_index(corpus, name: str, ids: list[str], bags_of: Callable[[list[str]],
         index = index.updated(keep, bags_of(added), idf)
         if not worth_rewriting(differing, len(ids)):
             return index
-    corpus.cache.put_many(namespace, {"state": {"fit": fit_token, "documents": current, "index": index.to_state()}})
+    corpus.cache.put_many(namespace, {"state": index.to_state(fit=fit_token, documents=current)})
     return index
 
 
@@ -507,16 +522,6 @@ def _gather(indptr, rows, *values):
     """The rows ``rows`` of a row-by-row layout: (their indptr, each of ``values`` cut to them)."""
     positions = row_positions(indptr, rows)
     return (ragged(indptr[rows + 1] - indptr[rows]), *(value[positions] for value in values))
-
-
-def _encoded(array) -> str:
-    return base64.b64encode(array.tobytes()).decode("ascii")
-
-
-def _decoded(text: str, dtype: str):
-    import numpy as np
-
-    return np.frombuffer(base64.b64decode(text.encode("ascii"), validate=True), dtype=dtype)
 
 
 def sibling_relative(story: StoryText, idf: IdfModel, split: Split, support: Mapping[str, float]) -> float | None:

@@ -352,3 +352,17 @@ def test_a_value_over_sqlites_size_limit_is_not_kept_and_the_rest_of_the_cache_i
     assert cache.get_many("ns", ["small", "state", "other"]) == {"small": [1, 2], "other": 3}
     cache.close()
     assert Cache(tmp_path, "t").get_many("ns", ["small"]) == {"small": [1, 2]}
+
+
+def test_bytes_values_read_back_as_bytes_and_a_spoiled_one_is_a_miss(tmp_path):
+    from copydesk.cache import Cache
+
+    cache = Cache(tmp_path, "test")
+    blob = bytes(range(256)) * 1000
+    cache.put_many("ns", {"blob": blob, "empty": b"", "json": {"a": [1, "\x00"]}})
+    assert cache.get_many("ns", ["blob", "empty", "json"]) == {"blob": blob, "empty": b"", "json": {"a": [1, "\x00"]}}
+    cache.close()
+    with sqlite3.connect(tmp_path / "cache.sqlite") as conn:  # one byte of the blob changed
+        conn.execute("UPDATE entries SET value = CAST(substr(value, 1, 100) || x'ff' || substr(value, 102) AS BLOB) "
+                     "WHERE length(value) > 1000")
+    assert Cache(tmp_path, "test").get_many("ns", ["blob", "empty"]) == {"empty": b""}

@@ -93,21 +93,28 @@ def test_kept_results_compute_only_the_pairs_missing_from_the_table(tmp_path):
     assert last.calls == [(0, True)]
 
 
-@pytest.mark.parametrize("spoil", ["lengths", "base64", "columns", "shape"])
+@pytest.mark.parametrize("spoil", ["lengths", "cut", "json", "columns", "dtype", "shape"])
 def test_a_kept_table_that_does_not_hold_together_is_built_again(tmp_path, spoil):
+    from copydesk.plugins.dup_kept import packed, unpacked
+
     rng = random.Random(3)
     first, other = random_pairs(rng, 100)
     cache = Cache(tmp_path, "test")
     kept_pair_results(cache, "ns", first, other, COLUMNS, ROWS, Recorder(first, other))
     state = cache.get_many("ns", ["table"])["table"]
+    header, arrays = unpacked(state)
     if spoil == "lengths":
-        state["first"] = state["first"][:-12]  # 8 bytes fewer: one pair short
-    elif spoil == "base64":
-        state["other"] = "not*base64"
+        state = packed(header, dict(arrays, first=arrays["first"][:-1]))  # one pair short
+    elif spoil == "cut":
+        state = state[:-5]
+    elif spoil == "json":
+        state = {"first": "a table of an earlier layout"}
     elif spoil == "columns":
-        state["columns"] = {"another": state["columns"]["score"]}
+        state = packed(header, {("columns/another" if k == "columns/score" else k): v for k, v in arrays.items()})
+    elif spoil == "dtype":
+        state = packed(header, dict(arrays, other=arrays["other"].astype("<i8")))
     else:
-        state["rows"]["spans"] = state["rows"]["spans"][:-12]  # half a row short
+        state = packed(header, dict(arrays, **{"rows/spans": arrays["rows/spans"][:-1]}))  # a row short
     cache.put_many("ns", {"table": state})
     again = Recorder(first, other)
     assert_same(kept_pair_results(cache, "ns", first, other, COLUMNS, ROWS, again),

@@ -354,7 +354,9 @@ def test_a_kept_lead_index_updated_for_edits_finds_what_one_built_afresh_finds()
 
     before = stories_of(docs)
     idf = IdfModel.fit(s.bag() for s in before.values())  # the generation's IDF, fitted once
-    kept = LeadIndex.from_state(json.loads(json.dumps(LeadIndex({k: s.bag() for k, s in before.items()}, idf).to_state())))
+    state = LeadIndex({k: s.bag() for k, s in before.items()}, idf).to_state(fit="f1")
+    kept, extra = LeadIndex.read_state(state)
+    assert extra == {"fit": "f1"}
     edited = dict(docs, **{"d05.txt": text(*rng.sample(pool, 4)), "new.txt": text(*rng.sample(pool, 3))})
     del edited["d17.txt"]
     after = stories_of(edited)
@@ -378,8 +380,15 @@ def test_a_kept_lead_index_updated_for_edits_finds_what_one_built_afresh_finds()
         assert updated.lead_terms(story, idf) == fresh.lead_terms(story, idf)
         assert updated.scored_neighbours(story, idf, exclude={doc_id}, k=5) == \
             fresh.scored_neighbours(story, idf, exclude={doc_id}, k=5), doc_id
-    with pytest.raises(ValueError):
-        LeadIndex.from_state(dict(kept.to_state(), terms="AAAA"))  # arrays that disagree are not an index
+    from copydesk.plugins.dup_kept import packed, unpacked
+
+    header, arrays = unpacked(state)
+    for spoiled in (dict(arrays, terms=arrays["terms"][:-1]), dict(arrays, terms=arrays["terms"].astype("<i8"))):
+        with pytest.raises(ValueError):  # arrays that disagree are not an index
+            LeadIndex.from_state(packed(header, spoiled))
+    for broken in (state[:-4], b"", state[:8] + b"[" + state[9:], {"ids": []}):
+        with pytest.raises(ValueError):
+            LeadIndex.from_state(broken)
 
 
 def test_cached_judgements_equal_judging_again_with_the_generations_statistics(tmp_path, monkeypatch):
