@@ -175,8 +175,6 @@ class _DocumentTable:
     working out their keys and reading the entries took 2 s of a warm run). Written when
     a run had no such entry, or found more than a twentieth of its documents missing from it."""
 
-    _of: "weakref.WeakKeyDictionary[Corpus, _DocumentTable]"
-
     def __init__(self, part: str, total: int, rewrite: bool):
         self.part, self.total, self.rewrite = part, total, rewrite
         self.rows: dict[str, tuple[str, list]] = {}  # document id -> (text digest, findings as JSON)
@@ -201,7 +199,8 @@ class _DocumentTable:
             self.rewrite = False
 
 
-_DocumentTable._of = weakref.WeakKeyDictionary()
+#: the table a run's plan started, for its store_document_results calls (one per corpus)
+_tables: "weakref.WeakKeyDictionary[Corpus, _DocumentTable]" = weakref.WeakKeyDictionary()
 
 
 def plan_document_checks(
@@ -233,7 +232,7 @@ def plan_document_checks(
         hits = corpus.cache.get_many("document-checks/2", keys)
         found.update((doc.id, hits[key]) for doc, key in zip(missing, keys) if key in hits)
     table = _DocumentTable(part, len(corpus.documents), not kept or worth_rewriting(len(missing), len(corpus.documents)))
-    _DocumentTable._of[corpus] = table
+    _tables[corpus] = table
     findings: list[Finding] = []
     work = []
     for doc in corpus.documents:
@@ -254,7 +253,7 @@ def store_document_results(corpus: Corpus, work: Sequence[tuple[Sequence[Check],
 
     parts: dict[int, str] = {}
     values = {}
-    table = _DocumentTable._of.get(corpus)
+    table = _tables.get(corpus)
     for (checks, doc), (doc_findings, _) in zip(work, results):
         part = parts.get(id(checks))
         if part is None:
