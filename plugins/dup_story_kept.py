@@ -66,7 +66,8 @@ def kept_story_index(corpus, docs: list, top_terms: int = 20, max_postings: int 
         keys, _, lengths = loaded["terms"] = kept_story_terms(corpus, docs)
         return dict(StoryStatistics.fit(keys, lengths)[0].to_json(), token=uuid.uuid4().hex)
 
-    fitted = corpus.fitted("reuse-story-statistics/1", fit)
+    # named with the code that counts the terms: statistics of another version's terms are never read
+    fitted = corpus.fitted(corpus.cache_namespace("reuse-story-statistics/1", term_features), fit)
     try:
         statistics, token = StoryStatistics.from_json(fitted), str(fitted["token"])
     except (ValueError, KeyError, TypeError):  # not what fit() writes: fit this run alone
