@@ -63,8 +63,9 @@ class Loader:
 
     @staticmethod
     def read_bytes(path: str | os.PathLike) -> bytes:
-        """The file's bytes, through the operating system's calls directly: at 100,000 small
-        files ``Path.read_bytes`` (a buffered file object each) took 1.4 s, this 0.5 s."""
+        """The file's bytes, through the operating system's calls directly (no buffered file
+        object each): 100,000 small files from the page cache took 0.56 s, ``Path.read_bytes``
+        0.63 s. Reading files that are not in memory costs what the disk costs either way."""
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
         try:
             size = os.fstat(fd).st_size
