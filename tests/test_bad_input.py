@@ -170,3 +170,14 @@ def test_loaders_read_every_byte_of_a_file(tmp_path, size):
     data = bytes(range(256)) * (size // 256) + bytes(size % 256)
     path.write_bytes(data)
     assert Loader.read_bytes(path) == data == path.read_bytes()
+
+
+def test_a_path_outside_the_file_system_is_read_through_its_own_read_bytes(tmp_path):
+    import zipfile
+
+    from copydesk import Loader
+
+    with zipfile.ZipFile(tmp_path / "corpus.zip", "w") as archive:
+        archive.writestr("inside/a.txt", "Zürich\n".encode("utf-8"))
+    with zipfile.ZipFile(tmp_path / "corpus.zip") as archive:
+        assert Loader.read_bytes(zipfile.Path(archive, "inside/a.txt")) == "Zürich\n".encode("utf-8")
