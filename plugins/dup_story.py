@@ -81,6 +81,16 @@ def _decoded(features: Sequence[str]) -> tuple[bytes, bytes]:
     return base64.b64decode(features[0]), base64.b64decode(features[1])
 
 
+def feature_arrays(features: Iterable[Sequence[str]]):
+    """Documents' :func:`term_features` as the arrays :class:`StoryIndex` is built on (numpy
+    only): every term key (uint64) and count (uint32), concatenated, and how many terms each has."""
+    np = _numpy()
+    decoded = [_decoded(f) for f in features]
+    return (np.frombuffer(b"".join(k for k, _ in decoded), dtype="<u8"),
+            np.frombuffer(b"".join(t for _, t in decoded), dtype="<u4"),
+            np.array([len(k) // 8 for k, _ in decoded], dtype=np.int64))
+
+
 # A document with fewer distinct content terms than this (a dividend notice, a
 # one-line brief) is too short to tell a story: two such texts share a template,
 # not a story, and their cosine is high by construction.
@@ -115,15 +125,10 @@ class StoryIndex:
         if arrays is not None:
             self._build_numpy(*arrays, top_terms, min_terms)
             return
-        decoded = [_decoded(f) for f in features]
         if _numpy() is not None:
-            np = _numpy()
-            keys = np.frombuffer(b"".join(k for k, _ in decoded), dtype="<u8")
-            tfs = np.frombuffer(b"".join(t for _, t in decoded), dtype="<u4")
-            lengths = np.array([len(k) // 8 for k, _ in decoded], dtype=np.int64)
-            self._build_numpy(keys, tfs, lengths, top_terms, min_terms)
+            self._build_numpy(*feature_arrays(features), top_terms, min_terms)
         else:
-            self._build_python(decoded, top_terms, min_terms)
+            self._build_python([_decoded(f) for f in features], top_terms, min_terms)
 
     @property
     def vectors(self) -> list[tuple[array, array]]:

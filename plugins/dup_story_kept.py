@@ -17,13 +17,13 @@ run that starts a generation finds exactly what a run without a cache finds.
 
 from __future__ import annotations
 
-import base64
 import uuid
 from typing import Any
 
 from copydesk.plugins.dup_batch import _numpy
 from copydesk.plugins.dup_kept import kept_pair_results, ragged, row_positions, text_hashes
-from copydesk.plugins.dup_story import MIN_TERMS, StoryIndex, StoryStatistics, story_rows, term_features
+from copydesk.plugins.dup_story import (MIN_TERMS, StoryIndex, StoryStatistics, feature_arrays, story_rows,
+                                         term_features)
 
 _ROWS = {"numbers": ("<u8", 1), "weights": ("<f4", 1), "ranks": ("<u2", 1)}
 
@@ -47,12 +47,7 @@ def kept_story_terms(corpus, docs: list):
 
 def _story_terms(corpus, docs: list):
     """(keys, counts, lengths) of these documents' terms, from the per-document cache."""
-    np = _numpy()
-    found = corpus.per_document("reuse-story-terms/2", term_features, docs)
-    keys = [base64.b64decode(k) for k, _ in found]
-    return (np.frombuffer(b"".join(keys), dtype="<u8"),
-            np.frombuffer(b"".join(base64.b64decode(t) for _, t in found), dtype="<u4"),
-            np.array([len(k) // 8 for k in keys], dtype=np.int64))
+    return feature_arrays(corpus.per_document("reuse-story-terms/2", term_features, docs))
 
 
 def kept_story_index(corpus, docs: list, top_terms: int = 20, max_postings: int = 200,
