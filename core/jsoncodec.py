@@ -13,7 +13,7 @@ json module.
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+from typing import Any
 
 try:
     import msgspec
@@ -47,24 +47,6 @@ def dumps_printable(value: Any) -> str:
         if text.isascii() or text.isprintable():  # both scans run in C
             return text
     return _ascii_encoder.encode(value)
-
-
-def dumps_printable_joined(values: Sequence[Any], separator: str) -> str:
-    """``separator.join(dumps_printable(v) for v in values)``, in a few calls for all of them.
-
-    A report's records go out a few hundred at a time: one decoding and one scan for
-    printable text per record took over a second of writing 600,000 findings. The
-    separator may hold line breaks ``\\n`` (JSON text itself never does); a batch holding a
-    character that is not printable, or a value msgspec cannot take, is done record by record.
-    """
-    if _encode is not None and values:
-        try:
-            text = separator.encode("utf-8").join([_encode(value) for value in values]).decode("utf-8")
-        except (TypeError, ValueError):  # a type or key it does not take; a lone surrogate
-            text = None
-        if text is not None and (text.isascii() or text.replace("\n", " ").isprintable()):
-            return text
-    return separator.join([dumps_printable(value) for value in values])
 
 
 def loads(text: str | bytes | memoryview) -> Any:

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any, Iterator
 
-from copydesk import Formatter, dumps_printable, dumps_printable_joined, hookimpl
+from copydesk import Formatter, dumps_printable, hookimpl
 
 _COLORS = {"error": "\x1b[31m", "warning": "\x1b[33m", "info": "\x1b[36m"}
 _BOLD, _RESET = "\x1b[1m", "\x1b[0m"
@@ -87,7 +87,7 @@ class JsonFormat(Formatter):
         list of tens of millions of small strings for a large corpus (about ten
         times the output's size in memory) in the pure-Python encoder; one compact
         line per record goes through a compiled encoder (msgspec, see
-        :mod:`copydesk.jsoncodec`), a few hundred records at a time. A record
+        :mod:`copydesk.jsoncodec`) and keeps only one record's text at a time. A record
         holding a character that is not printable (a bidi control, a C1 control, a line
         separator) is written all in ASCII escapes, which keeps the file safe to embed
         and to show in a terminal.
@@ -100,9 +100,9 @@ class JsonFormat(Formatter):
             yield f"\n  {encode(key)}: "
             if key in _RECORD_LISTS and isinstance(value, list) and value:
                 yield "["
-                for begin in range(0, len(value), _RECORDS_AT_ONCE):
-                    batch = value[begin : begin + _RECORDS_AT_ONCE]
-                    yield (_RECORD_SEPARATOR if begin else "\n    ") + dumps_printable_joined(batch, _RECORD_SEPARATOR)
+                last = len(value) - 1
+                for index, record in enumerate(value):
+                    yield f"\n    {encode(record)}{',' if index < last else ''}"
                 yield "\n  ]"
             else:
                 yield json.dumps(value, indent=2, ensure_ascii=True).replace("\n", "\n  ")
@@ -111,10 +111,8 @@ class JsonFormat(Formatter):
         yield "\n}\n"
 
 
-# Lists of records that can run to millions of entries: one line each, encoded some at a time.
+# Lists of records that can run to millions of entries: one line each.
 _RECORD_LISTS = frozenset({"findings", "suppressed", "documents"})
-_RECORDS_AT_ONCE = 256
-_RECORD_SEPARATOR = ",\n    "
 
 
 @hookimpl

@@ -67,18 +67,3 @@ def test_without_msgspec_the_json_module_does_it_all(monkeypatch):
     value = {"a": ["é", 1.5, None, 2**70]}
     assert dumps_printable(value) == '{"a":["\\u00e9",1.5,null,1180591620717411303424]}'
     assert loads('{"a": ["\\u00e9", 1.5, null]}') == {"a": ["é", 1.5, None]}
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(values, max_size=6), st.sampled_from([",\n    ", "\n", ", ", "\t|\t"]))
-def test_records_joined_at_once_are_the_records_joined_one_by_one(values, separator):
-    """A batch of records is the records one by one, joined: printable ones as they are, and
-    each with a hidden character (or a value msgspec cannot take) in ASCII escapes on its own."""
-    assert jsoncodec.dumps_printable_joined(values, separator) == separator.join(dumps_printable(v) for v in values)
-
-
-def test_one_hidden_character_escapes_only_its_own_record():
-    records = [{"excerpt": "Zürich “quoted”"}, {"excerpt": "right\u202eto left"}, {"excerpt": "plain"}, {"n": math.nan}]
-    text = jsoncodec.dumps_printable_joined(records, ",\n")
-    assert text.split(",\n") == ['{"excerpt":"Zürich “quoted”"}', '{"excerpt":"right\\u202eto left"}',
-                                 '{"excerpt":"plain"}', dumps_printable({"n": math.nan})]
