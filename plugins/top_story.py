@@ -311,11 +311,16 @@ class LeadIndex:
         return [term for term in top_terms(self.lead_vector(story, idf, lead_units), 15) if term in self.postings]
 
     @staticmethod
-    def lead_vector(story: StoryText, idf: IdfModel, lead_units: int = 2) -> dict[str, float]:
+    def lead_bag(story: StoryText, lead_units: int = 2) -> Counter:
+        """The terms of the story's lead (its first ``lead_units`` paragraphs) and their counts."""
         lead: Counter = Counter()
         for unit in story.units[:lead_units]:
             lead.update(unit.counts)
-        return idf.vector(lead)
+        return lead
+
+    @staticmethod
+    def lead_vector(story: StoryText, idf: IdfModel, lead_units: int = 2) -> dict[str, float]:
+        return idf.vector(LeadIndex.lead_bag(story, lead_units))
 
     def neighbours_of_lead(self, story: StoryText, idf: IdfModel, exclude: set[str], k: int,
                            lead_units: int = 2, min_similarity: float = 0.08) -> list[str]:
