@@ -116,6 +116,13 @@ class Cache:
             db.executescript(_SCHEMA)
             return db
 
+    def after_fork(self) -> None:
+        """In a forked child process: a connection of its own. SQLite connections must not be
+        used across a fork; the inherited one is kept, never used nor closed here (closing it
+        could release locks or touch the journal the parent's connection relies on)."""
+        _inherited.append(self._db)
+        self._db = self._open()
+
     def _keys(self, namespace: str, keys: Iterable[str]) -> dict[int, tuple[bytes, str]]:
         """``h`` -> (database key, key), for many keys of one namespace. The database key is
         ``sha256(version, namespace, key)``, with the hash of the shared prefix computed once
@@ -209,6 +216,8 @@ class Cache:
 
 
 _BAD = object()
+#: connections a forked child inherited (:meth:`Cache.after_fork`): referenced so never closed there
+_inherited: list[sqlite3.Connection] = []
 
 
 def _locked(exc: sqlite3.DatabaseError) -> bool:

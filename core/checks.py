@@ -49,6 +49,10 @@ class Check:
     #: Shared analyses the check reads; a run that enables the check without a plugin
     #: providing them stops with a one-line error (exit 2) instead of crashing.
     requires_analyses: ClassVar[tuple[str, ...]] = ()
+    #: Whether ``check_corpus`` may run in a forked worker process with ``--jobs`` (see
+    #: :mod:`copydesk.corpus_workers`): its findings come back, anything else it leaves in
+    #: the process does not. Set False when the check keeps state for later hooks.
+    runs_in_worker: ClassVar[bool] = True
     #: Set by the plugin manager: the plugin that registered the check.
     plugin: ClassVar[str] = ""
 

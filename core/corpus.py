@@ -120,6 +120,13 @@ class Corpus:
         return self._mapper(func, items)
 
 
+    def forked(self) -> None:
+        """In a forked worker process (see :mod:`copydesk.corpus_workers`): ``map`` runs in
+        this process (the other cores are busy with checks), and the cache gets its own connection."""
+        self._mapper = None
+        if self.cache is not None:
+            self.cache.after_fork()
+
     def cache_namespace(self, name: str, func: Callable) -> str:
         """``name`` joined with a digest of ``func``'s code (its plugin folder), for keys of
         :attr:`cache` entries that ``func`` computes: editing the code never serves old values."""

@@ -2,7 +2,8 @@
 
 Per-document checks run document by document (spread over worker processes with
 ``--jobs``); corpus checks run after them, in code order, sharing analyses through
-the corpus. A check that raises stops the run with :class:`CheckCrash` (exit 3),
+the corpus (on a large corpus with ``--jobs``, shared with forked workers:
+:mod:`copydesk.corpus_workers`). A check that raises stops the run with :class:`CheckCrash` (exit 3),
 naming the plugin, the check and the document.
 """
 
@@ -291,7 +292,13 @@ def copydesk_run_checks(session: Session) -> list[Finding]:
             if session.progress:
                 session.progress("documents", min(begin + chunk, len(work)), len(work))
 
-    findings.extend(run_corpus_checks(session, corpus_checks))
+    from .corpus_workers import corpus_workers, run_corpus_checks_shared
+
+    workers = corpus_workers(session, corpus_checks)
+    if workers:
+        findings.extend(run_corpus_checks_shared(session, corpus_checks, workers))
+    else:
+        findings.extend(run_corpus_checks(session, corpus_checks))
     return findings
 
 

@@ -190,6 +190,26 @@ def test_two_jobs_give_the_same_report_and_rendering_on_a_generated_corpus(gener
     assert rendered(without_timings(parallel)) == rendered(without_timings(serial))
 
 
+def test_corpus_checks_shared_with_a_forked_worker_give_the_same_report(generated, monkeypatch):
+    """With ``-j 2`` on a large corpus the corpus checks are shared with a forked worker
+    (copydesk.corpus_workers); here the size limit is lowered to this corpus's."""
+    from copydesk import corpus_workers
+
+    if "fork" not in __import__("multiprocessing").get_all_start_methods():
+        pytest.skip("workers are forked")
+    project, serial = generated
+    monkeypatch.setattr(corpus_workers, "MIN_WORKER_DOCUMENTS", 100)
+    forked: list[int] = []
+    real = corpus_workers.run_corpus_checks_shared
+    monkeypatch.setattr(corpus_workers, "run_corpus_checks_shared",
+                        lambda session, checks, workers: forked.append(workers) or real(session, checks, workers))
+    monkeypatch.setenv("COPYDESK_DISABLE_PLUGIN_AUTOLOAD", "1")
+    parallel = run_in_process(project, "corpus", "-j", "2")
+    assert forked == [1]
+    assert without_timings(parallel) == without_timings(serial)
+    assert rendered(without_timings(parallel)) == rendered(without_timings(serial))
+
+
 def test_progress_chunks_give_the_same_findings(generated, monkeypatch):
     """With a progress bar the runner works in chunks of 256 documents; same report."""
     from copydesk import pipeline

@@ -1,0 +1,239 @@
+"""Corpus checks shared between this process and forked worker processes (``--jobs``).
+
+Corpus checks are independent of each other once the shared analyses they declare
+(``requires_analyses``) are computed, and on a large corpus each takes seconds to
+minutes (at 100,000 documents a cold run spent ~490 s in them, one after another).
+With ``--jobs N`` on a system that can fork, this process computes the declared
+analyses, then forks N - 1 workers that inherit the corpus and the analyses as they
+are (nothing is pickled to them). The checks, in code order, are taken from both
+ends of one list: this process takes from the front, the workers from the back, so
+that whoever finishes first takes the next check and nobody waits while another
+has work. A worker sends each check's findings back (pickled), with the seconds it
+took and its cache counts (findings that do not pickle: the check runs here again); the findings are returned in code order, exactly what
+running the checks one after another gives.
+
+Workers open their own connection to the cache (an SQLite connection must not cross
+a fork) and run ``corpus.map`` in their own process (the cores are busy with checks).
+A check that raises in a worker stops the run as it would here (exit 3, naming the
+check; ``--debug`` shows the worker's traceback). A worker that dies (killed, out of
+memory) loses nothing: the checks it had not reported are run here.
+
+A check whose ``check_corpus`` keeps state in the process for later hooks sets
+``runs_in_worker = False`` (:class:`copydesk.Check`); such checks run here.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import queue
+import time
+import traceback
+from typing import TYPE_CHECKING, Sequence
+
+from .checks import Check
+from .collector import collector_paused, set_aside_survivors
+from .errors import CheckCrash
+from .model import Finding
+
+if TYPE_CHECKING:
+    from .runner import Session
+
+#: corpus checks are shared with workers only on corpora of this many documents or more:
+#: on smaller ones forking and sending findings back costs more than the checks take
+MIN_WORKER_DOCUMENTS = 2000
+
+
+class WorkerTraceback(Exception):
+    """The traceback of a check that raised in a worker process (shown with ``--debug``)."""
+
+
+def corpus_workers(session: "Session", checks: Sequence[Check]) -> int:
+    """How many worker processes to fork for ``checks`` (0: run them all in this process)."""
+    corpus = session.corpus
+    shareable = [check for check in checks if getattr(check, "runs_in_worker", True)]
+    if (session.jobs <= 1 or len(shareable) < 2 or corpus is None or len(corpus) < MIN_WORKER_DOCUMENTS
+            or "fork" not in multiprocessing.get_all_start_methods()):
+        return 0
+    return min(session.jobs, len(checks)) - 1
+
+
+def run_corpus_checks_shared(session: "Session", checks: Sequence[Check], workers: int) -> list[Finding]:
+    """The corpus checks, shared with ``workers`` forked processes; findings in code order."""
+    from .runner import check_crash
+
+    corpus = session.corpus
+    assert corpus is not None
+    ordered = sorted(checks, key=lambda c: c.code)
+    # checks that must run here first in the list (this process takes from the front)
+    ordered = ([c for c in ordered if not getattr(c, "runs_in_worker", True)]
+               + [c for c in ordered if getattr(c, "runs_in_worker", True)])
+    here_only = sum(1 for c in ordered if not getattr(c, "runs_in_worker", True))
+    for document in corpus.documents:  # views the per-document checks left (run in this process)
+        document.forget_views()
+    _compute_declared_analyses(corpus, ordered, check_crash)
+    set_aside_survivors()  # documents, analyses: inherited by the workers, never walked by their collector
+
+    context = multiprocessing.get_context("fork")
+    lock = context.Lock()
+    # [next index this process takes, next index a worker takes, lowest index workers may take]
+    ends = context.RawArray("i", [0, len(ordered) - 1, here_only])
+    results = context.Queue()
+    processes = [context.Process(target=_worker, args=(session, ordered, lock, ends, results), daemon=True)
+                 for _ in range(workers)]
+    found: dict[int, list[Finding]] = {}
+    try:
+        for process in processes:
+            process.start()
+        while True:
+            with lock:
+                if ends[0] > ends[1]:
+                    break
+                index = ends[0]
+                ends[0] += 1
+            found[index] = _run_here(session, ordered[index], check_crash)
+            _progress(session, ordered[index], len(found), len(ordered))
+            _collect(session, ordered, results, found, block=False)
+        taken_by_workers = set(range(ends[0], len(ordered)))
+        while not taken_by_workers <= found.keys():
+            _collect(session, ordered, results, found, block=True)
+            if not any(process.is_alive() for process in processes):
+                while _collect(session, ordered, results, found, block=False):  # what they sent before exiting
+                    pass
+                break
+        for index in sorted(taken_by_workers - found.keys()):  # a worker died before reporting these
+            found[index] = _run_here(session, ordered[index], check_crash)
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+            process.join(timeout=5)
+        results.close()
+        results.join_thread()
+    order = {check.code: position for position, check in enumerate(sorted(checks, key=lambda c: c.code))}
+    findings: list[Finding] = []
+    for index in sorted(found, key=lambda i: order[ordered[i].code]):
+        findings.extend(found[index])
+    return findings
+
+
+def _compute_declared_analyses(corpus, ordered: Sequence[Check], check_crash) -> None:
+    """Every analysis a check declares, computed here before forking (each worker would
+    otherwise compute its own); a failure is reported as the first declaring check's crash."""
+    for check in ordered:
+        for name in check.requires_analyses:
+            if name not in corpus.analysis_names:
+                continue
+            try:
+                with collector_paused(collect_young_after=True):
+                    corpus.analysis(name)
+            except CheckCrash:
+                raise
+            except Exception as exc:  # noqa: BLE001 - reported as an internal error, exit 3
+                raise check_crash(check, None, exc) from exc
+
+
+def _run_here(session: "Session", check: Check, check_crash) -> list[Finding]:
+    corpus = session.corpus
+    started = time.perf_counter()
+    try:
+        with collector_paused(collect_young_after=True):  # see collector.py
+            found = list(check.check_corpus(corpus))
+    except CheckCrash:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise check_crash(check, None, exc) from exc
+    session.check_seconds[check.code] = session.check_seconds.get(check.code, 0.0) + time.perf_counter() - started
+    for document in corpus.documents:  # bounded memory: no check's text views outlive it
+        document.forget_views()
+    return found
+
+
+def _progress(session: "Session", check: Check, done: int, total: int) -> None:
+    if session.progress:
+        session.progress(f"corpus check {check.code}", done, total)
+
+
+def _collect(session: "Session", ordered: Sequence[Check], results, found: dict[int, list[Finding]],
+             block: bool) -> int:
+    """Take in what workers sent (one message, waiting up to a second when ``block``; else all
+    that is there); the number of checks they finished. Raises the crash a worker reported."""
+    taken = 0
+    while True:
+        try:
+            message = results.get(timeout=1.0) if block else results.get_nowait()
+        except queue.Empty:
+            return taken
+        kind = message[0]
+        if kind == "crash":
+            _, message_text, remote = message
+            raise CheckCrash(message_text) from WorkerTraceback(remote)
+        if kind == "again":
+            from .runner import check_crash
+
+            found[message[1]] = _run_here(session, ordered[message[1]], check_crash)
+            taken += 1
+            if block:
+                return taken
+            continue
+        _, index, payload, seconds, hits, misses, analysis_seconds, generation = message
+        found[index] = pickle.loads(payload)
+        check = ordered[index]
+        session.check_seconds[check.code] = session.check_seconds.get(check.code, 0.0) + seconds
+        corpus = session.corpus
+        if corpus.cache is not None:
+            corpus.cache.hits += hits
+            corpus.cache.misses += misses
+        for name, spent in analysis_seconds.items():
+            corpus.analysis_seconds.setdefault(name, spent)
+        if generation is not None and corpus._generation is None:
+            corpus._generation = generation
+        taken += 1
+        _progress(session, check, len(found), len(ordered))
+        if block:
+            return taken
+
+
+def _worker(session: "Session", ordered: Sequence[Check], lock, ends, results) -> None:
+    """A forked worker: takes checks from the back of ``ordered`` until none are left."""
+    from .runner import check_crash
+
+    corpus = session.corpus
+    corpus.forked()
+    cache = corpus.cache
+    known_analyses = set(corpus.analysis_seconds)
+    try:
+        while True:
+            with lock:
+                if ends[1] < ends[0] or ends[1] < ends[2]:
+                    break
+                index = ends[1]
+                ends[1] -= 1
+            check = ordered[index]
+            hits, misses = (cache.hits, cache.misses) if cache is not None else (0, 0)
+            started = time.perf_counter()
+            try:
+                with collector_paused(collect_young_after=True):
+                    found = list(check.check_corpus(corpus))
+            except Exception as exc:  # noqa: BLE001 - reported as an internal error, exit 3
+                crash = check_crash(check, None, exc)
+                results.put(("crash", str(crash), traceback.format_exc()))
+                return
+            try:
+                payload = pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:  # noqa: BLE001 - findings that do not pickle (a plugin's data values)
+                results.put(("again", index))  # the main process runs this check itself
+                continue
+            seconds = time.perf_counter() - started
+            fresh = {name: spent for name, spent in corpus.analysis_seconds.items() if name not in known_analyses}
+            known_analyses.update(fresh)
+            results.put(("done", index, payload, seconds,
+                         (cache.hits - hits) if cache is not None else 0,
+                         (cache.misses - misses) if cache is not None else 0,
+                         fresh, corpus.used_generation))
+            del found, payload
+            for document in corpus.documents:
+                document.forget_views()
+    finally:
+        results.close()
+        results.join_thread()  # everything sent before this process exits

@@ -1,0 +1,198 @@
+"""Corpus checks shared with forked worker processes (``copydesk.corpus_workers``).
+
+The checks here are a test plugin's: each sleeps a little (so that the worker has
+time to start and take one) and reports the pid of the process it ran in, so the
+tests can tell where each ran. The built-in checks' equality of reports with and
+without workers is tested on a generated corpus in tests/test_parallel.py.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+
+import pytest
+
+from copydesk import Check, Severity, corpus_workers, hookimpl
+
+pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
+                                reason="workers are forked")
+
+STORY = ("The harbour board met on Monday to decide the future of the old pier.\n\n"
+         "Its members voted to repair the pier rather than pull it down, a spokesman said.\n")
+DOCUMENTS = {f"d{i:02}.txt": STORY.replace("Monday", f"day {i}") for i in range(12)}
+PARENT = {"pid": 0}
+
+
+class Reporting(Check):
+    """Reports where it ran (a test).
+
+    Why it matters: a test.
+
+    Example: none.
+    """
+
+    category = "test"
+    severity = Severity.INFO
+    pause = 0.3
+
+    def check_corpus(self, corpus):
+        time.sleep(self.pause)
+        for document in list(corpus)[:3]:
+            yield self.finding(document, (0, 3), f"{self.code} ran here", data={"pid": os.getpid()})
+
+
+class First(Reporting):
+    __doc__ = Reporting.__doc__
+    code = "XWK001"
+    name = "worker-first"
+
+
+class Second(Reporting):
+    __doc__ = Reporting.__doc__
+    code = "XWK002"
+    name = "worker-second"
+
+
+class Third(Reporting):
+    __doc__ = Reporting.__doc__
+    code = "XWK003"
+    name = "worker-third"
+
+
+class Raising(Reporting):
+    __doc__ = Reporting.__doc__
+    code = "XWK009"
+    name = "worker-raising"
+
+    def check_corpus(self, corpus):
+        raise ValueError("no pier in this corpus")
+
+
+class DyingInWorker(Reporting):
+    __doc__ = Reporting.__doc__
+    code = "XWK008"
+    name = "worker-dying"
+
+    def check_corpus(self, corpus):
+        if os.getpid() != PARENT["pid"]:
+            os._exit(9)  # killed, as by the out-of-memory killer
+        yield from super().check_corpus(corpus)
+
+
+class Unpicklable(Reporting):
+    __doc__ = Reporting.__doc__
+    code = "XWK006"
+    name = "worker-unpicklable"
+
+    def check_corpus(self, corpus):
+        for finding in super().check_corpus(corpus):
+            finding.data["test"] = (lambda: None) if os.getpid() != PARENT["pid"] else "plain"
+            yield finding
+
+
+class HereOnly(Reporting):
+    __doc__ = Reporting.__doc__
+    code = "XWK007"
+    name = "worker-here-only"
+    runs_in_worker = False
+
+
+def plugin(*checks):
+    class Plugin:
+        @staticmethod
+        @hookimpl
+        def copydesk_register_checks():
+            return list(checks)
+
+    return Plugin
+
+
+@pytest.fixture
+def project(copydesk_project, monkeypatch):
+    monkeypatch.setattr(corpus_workers, "MIN_WORKER_DOCUMENTS", 10)
+    PARENT["pid"] = os.getpid()
+    copydesk_project.write_corpus(DOCUMENTS)
+    return copydesk_project
+
+
+def run(project, jobs: int, *checks, cache: str | None = None):
+    args = ["check", "corpus", "--select", "XWK", "-f", "json", "-o", "report.json", "-j", str(jobs)]
+    return project.run(*args, *(["--cache-dir", cache] if cache else ["--no-cache"]), plugins=[plugin(*checks)])
+
+
+def pids(result) -> dict[str, set[int]]:
+    found: dict[str, set[int]] = {}
+    for finding in result.findings:
+        found.setdefault(finding["code"], set()).add(finding["data"]["pid"])
+    return found
+
+
+def test_a_worker_takes_checks_from_the_back_and_the_report_is_the_serial_one(project):
+    result = run(project, 2, First, Second, Third)
+    assert result.exit_code == 0, result
+    where = pids(result)
+    assert where["XWK001"] == {os.getpid()}  # this process takes from the front
+    assert where["XWK003"] != {os.getpid()}  # the worker from the back
+    serial = run(project, 1, First, Second, Third)
+    assert {code for code, at in pids(serial).items() if at != {os.getpid()}} == set()
+    assert [(f["code"], f["document"]) for f in serial.findings] == [(f["code"], f["document"]) for f in result.findings]
+    seconds = {row["code"]: row["duration_s"] for row in result.report["run"]["checks"]}
+    assert seconds["XWK003"] >= Reporting.pause  # the worker's time is reported
+
+
+def test_small_corpora_and_one_job_run_everything_here(project, monkeypatch):
+    monkeypatch.setattr(corpus_workers, "MIN_WORKER_DOCUMENTS", 100)
+    assert set().union(*pids(run(project, 2, First, Second, Third)).values()) == {os.getpid()}
+
+
+def test_a_check_that_raises_in_a_worker_stops_the_run_naming_it(project):
+    result = run(project, 2, First, Raising)
+    assert result.exit_code == 3, result
+    assert "XWK009 worker-raising" in result.stderr and "ValueError: no pier in this corpus" in result.stderr
+    debug = project.run("--debug", "check", "corpus", "--select", "XWK", "--no-cache", "-j", "2",
+                        plugins=[plugin(First, Raising)])
+    assert debug.exit_code == 3 and "Traceback" in debug.stderr and "no pier" in debug.stderr
+
+
+def test_checks_of_a_worker_that_died_are_run_here(project):
+    result = run(project, 2, First, DyingInWorker)
+    assert result.exit_code == 0, result
+    assert pids(result) == {"XWK001": {os.getpid()}, "XWK008": {os.getpid()}}
+
+
+def test_a_check_that_must_not_leave_the_process_runs_here(project):
+    result = run(project, 2, First, HereOnly)
+    assert result.exit_code == 0, result
+    assert pids(result)["XWK007"] == {os.getpid()}
+
+
+def test_cache_counts_and_statistics_come_back_from_workers(project):
+    class Fitting(Reporting):
+        __doc__ = Reporting.__doc__
+        code = "XWK004"
+        name = "worker-fitting"
+
+        def check_corpus(self, corpus):
+            corpus.per_document("xwk004/1", len)  # one cache lookup per document
+            corpus.fitted("xwk004-fit/1", lambda: 1)
+            yield from super().check_corpus(corpus)
+
+    counts = {}
+    for jobs in (1, 2):
+        first = run(project, jobs, First, Fitting, cache=f"cache{jobs}")
+        assert (pids(first)["XWK004"] != {os.getpid()}) == (jobs == 2)
+        again = run(project, jobs, First, Fitting, cache=f"cache{jobs}")
+        counts[jobs] = (first.report["run"]["cache"], again.report["run"]["cache"])
+    assert counts[2] == counts[1]
+    cold, warm = counts[2]
+    assert warm["hits"] > 0 and warm["misses"] == 0 and cold["misses"] > 0, counts
+    assert warm["statistics"]["fitted_documents"] == len(DOCUMENTS)
+
+
+def test_findings_that_do_not_pickle_are_found_again_here(project):
+    result = run(project, 2, First, Unpicklable)
+    assert result.exit_code == 0, result
+    assert pids(result)["XWK006"] == {os.getpid()}
+    assert {f["data"]["test"] for f in result.findings if f["code"] == "XWK006"} == {"plain"}
