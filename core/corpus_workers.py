@@ -55,7 +55,7 @@ def corpus_workers(session: "Session", checks: Sequence[Check]) -> int:
     if (session.jobs <= 1 or len(shareable) < 2 or corpus is None or len(corpus) < MIN_WORKER_DOCUMENTS
             or "fork" not in multiprocessing.get_all_start_methods()):
         return 0
-    return min(session.jobs, len(checks)) - 1
+    return min(session.jobs - 1, len(shareable))  # a worker that finds nothing left to take just ends
 
 
 def run_corpus_checks_shared(session: "Session", checks: Sequence[Check], workers: int) -> list[Finding]:
