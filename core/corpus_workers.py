@@ -19,12 +19,15 @@ check; ``--debug`` shows the worker's traceback). A worker that dies (killed, ou
 memory) loses nothing: the checks it had not reported are run here.
 
 A check whose ``check_corpus`` keeps state in the process for later hooks sets
-``runs_in_worker = False`` (:class:`copydesk.Check`); such checks run here.
+``runs_in_worker = False`` (:class:`copydesk.Check`); such checks run here. No more
+workers are forked than the available memory holds copies of this process (a worker
+shares its memory until it writes to it; at worst it copies all of it).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import pickle
 import queue
 import time
@@ -55,7 +58,28 @@ def corpus_workers(session: "Session", checks: Sequence[Check]) -> int:
     if (session.jobs <= 1 or len(shareable) < 2 or corpus is None or len(corpus) < MIN_WORKER_DOCUMENTS
             or "fork" not in multiprocessing.get_all_start_methods()):
         return 0
-    return min(session.jobs - 1, len(shareable))  # a worker that finds nothing left to take just ends
+    wanted = min(session.jobs - 1, len(shareable))  # a worker that finds nothing left to take just ends
+    resident, available = memory_figures()
+    if resident and available:
+        # a worker shares this process's memory until it writes to it: at worst it copies all of
+        # it, besides its checks' own working sets. Fork only as many as the free memory holds.
+        wanted = min(wanted, available // resident)
+    return max(0, wanted)
+
+
+def memory_figures() -> tuple[int, int]:
+    """(this process's resident bytes, the system's available bytes), or zeros where unknown
+    (Linux's /proc tells both)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            resident = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return resident, int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0, 0
 
 
 def run_corpus_checks_shared(session: "Session", checks: Sequence[Check], workers: int) -> list[Finding]:

@@ -196,3 +196,13 @@ def test_findings_that_do_not_pickle_are_found_again_here(project):
     assert result.exit_code == 0, result
     assert pids(result)["XWK006"] == {os.getpid()}
     assert {f["data"]["test"] for f in result.findings if f["code"] == "XWK006"} == {"plain"}
+
+
+def test_no_more_workers_than_the_free_memory_holds(project, monkeypatch):
+    resident, available = corpus_workers.memory_figures()
+    if os.path.exists("/proc/meminfo"):  # Linux: both known, this process holds some memory
+        assert 0 < resident and 0 < available
+    monkeypatch.setattr(corpus_workers, "memory_figures", lambda: (4 << 30, 3 << 30))
+    assert set().union(*pids(run(project, 2, First, Second, Third)).values()) == {os.getpid()}
+    monkeypatch.setattr(corpus_workers, "memory_figures", lambda: (0, 0))  # unknown: no limit
+    assert pids(run(project, 2, First, Second, Third))["XWK003"] != {os.getpid()}
