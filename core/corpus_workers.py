@@ -3,7 +3,7 @@
 Corpus checks are independent of each other once the shared analyses they declare
 (``requires_analyses``) are computed, and on a large corpus each takes seconds to
 minutes (at 100,000 documents a cold run spent ~490 s in them, one after another).
-With ``--jobs N`` on a system that can fork, this process computes the declared
+With ``--jobs N`` on Linux (see :func:`can_fork`), this process computes the declared
 analyses, then forks N - 1 workers that inherit the corpus and the analyses as they
 are (nothing is pickled to them). The checks, in code order, are taken from both
 ends of one list: this process takes from the front, the workers from the back, so
@@ -30,6 +30,7 @@ import multiprocessing
 import os
 import pickle
 import queue
+import sys
 import time
 import traceback
 from typing import TYPE_CHECKING, Sequence
@@ -56,7 +57,7 @@ def corpus_workers(session: "Session", checks: Sequence[Check]) -> int:
     corpus = session.corpus
     shareable = [check for check in checks if getattr(check, "runs_in_worker", True)]
     if (session.jobs <= 1 or len(shareable) < 2 or corpus is None or len(corpus) < MIN_WORKER_DOCUMENTS
-            or "fork" not in multiprocessing.get_all_start_methods()):
+            or not can_fork()):
         return 0
     wanted = min(session.jobs - 1, len(shareable))  # a worker that finds nothing left to take just ends
     resident, available = memory_figures()
@@ -65,6 +66,12 @@ def corpus_workers(session: "Session", checks: Sequence[Check]) -> int:
         # it, besides its checks' own working sets. Fork only as many as the free memory holds.
         wanted = min(wanted, available // resident)
     return max(0, wanted)
+
+
+def can_fork() -> bool:
+    """Linux only: macOS lists fork but its system libraries (Accelerate, which numpy may use)
+    are not safe in a forked child, which is why Python spawns there by default."""
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
 def memory_figures() -> tuple[int, int]:

@@ -8,7 +8,6 @@ without workers is tested on a generated corpus in tests/test_parallel.py.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
 
@@ -16,8 +15,7 @@ import pytest
 
 from copydesk import Check, Severity, corpus_workers, hookimpl
 
-pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
-                                reason="workers are forked")
+pytestmark = pytest.mark.skipif(not corpus_workers.can_fork(), reason="workers are forked on Linux only")
 
 STORY = ("The harbour board met on Monday to decide the future of the old pier.\n\n"
          "Its members voted to repair the pier rather than pull it down, a spokesman said.\n")

@@ -195,8 +195,8 @@ def test_corpus_checks_shared_with_a_forked_worker_give_the_same_report(generate
     (copydesk.corpus_workers); here the size limit is lowered to this corpus's."""
     from copydesk import corpus_workers
 
-    if "fork" not in __import__("multiprocessing").get_all_start_methods():
-        pytest.skip("workers are forked")
+    if not corpus_workers.can_fork():
+        pytest.skip("workers are forked on Linux only")
     project, serial = generated
     monkeypatch.setattr(corpus_workers, "MIN_WORKER_DOCUMENTS", 100)
     forked: list[int] = []
