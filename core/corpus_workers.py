@@ -4,13 +4,14 @@ Corpus checks are independent of each other once the shared analyses they declar
 (``requires_analyses``) are computed, and on a large corpus each takes seconds to
 minutes (at 100,000 documents a cold run spent ~490 s in them, one after another).
 With ``--jobs N`` on Linux (see :func:`can_fork`), this process computes the declared
-analyses, then forks N - 1 workers that inherit the corpus and the analyses as they
+analyses, then forks up to N - 1 workers that inherit the corpus and the analyses as they
 are (nothing is pickled to them). The checks, in code order, are taken from both
 ends of one list: this process takes from the front, the workers from the back, so
 that whoever finishes first takes the next check and nobody waits while another
 has work. A worker sends each check's findings back (pickled), with the seconds it
-took and its cache counts (findings that do not pickle: the check runs here again); the findings are returned in code order, exactly what
-running the checks one after another gives.
+took and its cache counts (findings that do not pickle: the check runs here again);
+the findings are returned in code order, exactly what running the checks one after
+another gives.
 
 Workers open their own connection to the cache (an SQLite connection must not cross
 a fork) and run ``corpus.map`` in their own process (the cores are busy with checks).

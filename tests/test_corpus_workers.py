@@ -41,22 +41,13 @@ class Reporting(Check):
             yield self.finding(document, (0, 3), f"{self.code} ran here", data={"pid": os.getpid()})
 
 
-class First(Reporting):
-    __doc__ = Reporting.__doc__
-    code = "XWK001"
-    name = "worker-first"
+def reporting(code: str, name: str) -> type[Reporting]:
+    """A :class:`Reporting` check under its own code and name."""
+    return type(name.title().replace("-", ""), (Reporting,), {"__doc__": Reporting.__doc__, "code": code, "name": name})
 
 
-class Second(Reporting):
-    __doc__ = Reporting.__doc__
-    code = "XWK002"
-    name = "worker-second"
-
-
-class Third(Reporting):
-    __doc__ = Reporting.__doc__
-    code = "XWK003"
-    name = "worker-third"
+First, Second, Third = (reporting(f"XWK00{n}", f"worker-{word}")
+                        for n, word in ((1, "first"), (2, "second"), (3, "third")))
 
 
 class Raising(Reporting):
@@ -135,7 +126,8 @@ def test_a_worker_takes_checks_from_the_back_and_the_report_is_the_serial_one(pr
     assert where["XWK003"] != {os.getpid()}  # the worker from the back
     serial = run(project, 1, First, Second, Third)
     assert {code for code, at in pids(serial).items() if at != {os.getpid()}} == set()
-    assert [(f["code"], f["document"]) for f in serial.findings] == [(f["code"], f["document"]) for f in result.findings]
+    assert ([(f["code"], f["document"]) for f in serial.findings]
+            == [(f["code"], f["document"]) for f in result.findings])
     seconds = {row["code"]: row["duration_s"] for row in result.report["run"]["checks"]}
     assert seconds["XWK003"] >= Reporting.pause  # the worker's time is reported
 
