@@ -246,7 +246,15 @@ def fails(findings: Iterable[Mapping[str, Any]], fail_on: str) -> bool:
     if fail_on == "never":
         return False
     threshold = Severity.parse(fail_on)
-    return any(Severity.parse(f["severity"]) >= threshold for f in findings)
+    # the report's own spellings looked up, others parsed (Severity.parse: a Python call and an
+    # upper() a finding took ~0.3 s of every run at 600,000 findings, and a report asks twice)
+    levels = {str(severity): severity for severity in Severity}
+    for finding in findings:
+        value = finding["severity"]
+        level = levels.get(value) if type(value) is str else None
+        if (level if level is not None else Severity.parse(value)) >= threshold:
+            return True
+    return False
 
 
 def build_report(

@@ -144,3 +144,14 @@ def test_fingerprints_are_the_digests_of_code_document_normalised_anchor_and_occ
         expected.append(hashlib.sha256(f"{base}\x1f{seen[base]}".encode()).hexdigest()[:32])
     assert fingerprints(findings, corpus) == expected
     assert len(set(expected)) == len(expected)
+
+
+def test_fails_reads_severities_as_severity_parse_does():
+    from copydesk.report import fails
+
+    records = [{"severity": "info"}, {"severity": "WARNING"}]
+    assert fails(records, "warning") and not fails(records, "error") and not fails(records, "never")
+    assert fails([{"severity": Severity.ERROR}], "error")
+    assert not fails([], "info")
+    with pytest.raises(ValueError, match="dreadful"):
+        fails([{"severity": "dreadful"}], "error")
