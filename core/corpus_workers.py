@@ -32,7 +32,6 @@ import os
 import pickle
 import queue
 import sys
-import time
 import traceback
 from typing import TYPE_CHECKING, Sequence
 
@@ -123,7 +122,7 @@ def run_corpus_checks_shared(session: "Session", checks: Sequence[Check], worker
                     break
                 index = ends[0]
                 ends[0] += 1
-            found[index] = _run_here(session, ordered[index], check_crash)
+            found[index] = _run_here(session, ordered[index])
             _progress(session, ordered[index], len(found), len(ordered))
             _collect(session, ordered, results, found, block=False)
         taken_by_workers = set(range(ends[0], len(ordered)))
@@ -134,7 +133,7 @@ def run_corpus_checks_shared(session: "Session", checks: Sequence[Check], worker
                     pass
                 break
         for index in sorted(taken_by_workers - found.keys()):  # a worker died before reporting these
-            found[index] = _run_here(session, ordered[index], check_crash)
+            found[index] = _run_here(session, ordered[index])
     finally:
         for process in processes:
             if process.is_alive():
@@ -165,19 +164,11 @@ def _compute_declared_analyses(corpus, ordered: Sequence[Check], check_crash) ->
                 raise check_crash(check, None, exc) from exc
 
 
-def _run_here(session: "Session", check: Check, check_crash) -> list[Finding]:
-    corpus = session.corpus
-    started = time.perf_counter()
-    try:
-        with collector_paused(collect_young_after=True):  # see collector.py
-            found = list(check.check_corpus(corpus))
-    except CheckCrash:
-        raise
-    except Exception as exc:  # noqa: BLE001
-        raise check_crash(check, None, exc) from exc
-    session.check_seconds[check.code] = session.check_seconds.get(check.code, 0.0) + time.perf_counter() - started
-    for document in corpus.documents:  # bounded memory: no check's text views outlive it
-        document.forget_views()
+def _run_here(session: "Session", check: Check) -> list[Finding]:
+    from .runner import run_corpus_check
+
+    found, seconds = run_corpus_check(session, check)
+    session.check_seconds[check.code] = session.check_seconds.get(check.code, 0.0) + seconds
     return found
 
 
@@ -201,9 +192,7 @@ def _collect(session: "Session", ordered: Sequence[Check], results, found: dict[
             _, message_text, remote = message
             raise CheckCrash(message_text) from WorkerTraceback(remote)
         if kind == "again":
-            from .runner import check_crash
-
-            found[message[1]] = _run_here(session, ordered[message[1]], check_crash)
+            found[message[1]] = _run_here(session, ordered[message[1]])
             taken += 1
             if block:
                 return taken
@@ -228,7 +217,7 @@ def _collect(session: "Session", ordered: Sequence[Check], results, found: dict[
 
 def _worker(session: "Session", ordered: Sequence[Check], lock, ends, results) -> None:
     """A forked worker: takes checks from the back of ``ordered`` until none are left."""
-    from .runner import check_crash
+    from .runner import run_corpus_check
 
     corpus = session.corpus
     corpus.forked()
@@ -243,12 +232,9 @@ def _worker(session: "Session", ordered: Sequence[Check], lock, ends, results) -
                 ends[1] -= 1
             check = ordered[index]
             hits, misses = (cache.hits, cache.misses) if cache is not None else (0, 0)
-            started = time.perf_counter()
             try:
-                with collector_paused(collect_young_after=True):
-                    found = list(check.check_corpus(corpus))
-            except Exception as exc:  # noqa: BLE001 - reported as an internal error, exit 3
-                crash = check_crash(check, None, exc)
+                found, seconds = run_corpus_check(session, check)
+            except CheckCrash as crash:  # reported as an internal error, exit 3, by the main process
                 results.put(("crash", str(crash), traceback.format_exc()))
                 return
             try:
@@ -256,7 +242,6 @@ def _worker(session: "Session", ordered: Sequence[Check], lock, ends, results) -
             except Exception:  # noqa: BLE001 - findings that do not pickle (a plugin's data values)
                 results.put(("again", index))  # the main process runs this check itself
                 continue
-            seconds = time.perf_counter() - started
             fresh = {name: spent for name, spent in corpus.analysis_seconds.items() if name not in known_analyses}
             known_analyses.update(fresh)
             results.put(("done", index, payload, seconds,
@@ -264,8 +249,6 @@ def _worker(session: "Session", ordered: Sequence[Check], lock, ends, results) -
                          (cache.misses - misses) if cache is not None else 0,
                          fresh, corpus.used_generation))
             del found, payload
-            for document in corpus.documents:
-                document.forget_views()
     finally:
         results.close()
         results.join_thread()  # everything sent before this process exits

@@ -315,17 +315,25 @@ def run_corpus_checks(session: Session, checks: Sequence[Check]) -> list[Finding
     for index, check in enumerate(sorted(corpus_checks, key=lambda c: c.code)):
         if session.progress:
             session.progress(f"corpus check {check.code}", index, len(corpus_checks))
-        started = time.perf_counter()
-        try:
-            with collector_paused(collect_young_after=True):  # see collector.py
-                findings.extend(check.check_corpus(corpus))
-        except CheckCrash:
-            raise
-        except Exception as exc:  # noqa: BLE001
-            raise check_crash(check, None, exc) from exc
-        session.check_seconds[check.code] = session.check_seconds.get(check.code, 0.0) + (
-            time.perf_counter() - started
-        )
-        for document in corpus.documents:  # bounded memory: no check's text views outlive it
-            document.forget_views()
+        found, seconds = run_corpus_check(session, check)
+        findings.extend(found)
+        session.check_seconds[check.code] = session.check_seconds.get(check.code, 0.0) + seconds
     return findings
+
+
+def run_corpus_check(session: Session, check: Check) -> tuple[list[Finding], float]:
+    """One corpus check on the session's corpus: (its findings, the seconds it took). Raises
+    :class:`CheckCrash` naming the check if it raises. Its text views are dropped after it."""
+    corpus = session.corpus
+    started = time.perf_counter()
+    try:
+        with collector_paused(collect_young_after=True):  # see collector.py
+            found = list(check.check_corpus(corpus))
+    except CheckCrash:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise check_crash(check, None, exc) from exc
+    seconds = time.perf_counter() - started
+    for document in corpus.documents:  # bounded memory: no check's text views outlive it
+        document.forget_views()
+    return found, seconds
