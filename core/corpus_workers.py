@@ -55,7 +55,7 @@ class WorkerTraceback(Exception):
 def corpus_workers(session: "Session", checks: Sequence[Check]) -> int:
     """How many worker processes to fork for ``checks`` (0: run them all in this process)."""
     corpus = session.corpus
-    shareable = [check for check in checks if getattr(check, "runs_in_worker", True)]
+    shareable = [check for check in checks if check.runs_in_worker]
     if (session.jobs <= 1 or len(shareable) < 2 or corpus is None or len(corpus) < MIN_WORKER_DOCUMENTS
             or not can_fork()):
         return 0
@@ -95,11 +95,10 @@ def run_corpus_checks_shared(session: "Session", checks: Sequence[Check], worker
 
     corpus = session.corpus
     assert corpus is not None
-    ordered = sorted(checks, key=lambda c: c.code)
+    by_code = sorted(checks, key=lambda c: c.code)
     # checks that must run here first in the list (this process takes from the front)
-    ordered = ([c for c in ordered if not getattr(c, "runs_in_worker", True)]
-               + [c for c in ordered if getattr(c, "runs_in_worker", True)])
-    here_only = sum(1 for c in ordered if not getattr(c, "runs_in_worker", True))
+    here_only = [c for c in by_code if not c.runs_in_worker]
+    ordered = here_only + [c for c in by_code if c.runs_in_worker]
     for document in corpus.documents:  # views the per-document checks left (run in this process)
         document.forget_views()
     _compute_declared_analyses(corpus, ordered, check_crash)
@@ -108,7 +107,7 @@ def run_corpus_checks_shared(session: "Session", checks: Sequence[Check], worker
     context = multiprocessing.get_context("fork")
     lock = context.Lock()
     # [next index this process takes, next index a worker takes, lowest index workers may take]
-    ends = context.RawArray("i", [0, len(ordered) - 1, here_only])
+    ends = context.RawArray("i", [0, len(ordered) - 1, len(here_only)])
     results = context.Queue()
     processes = [context.Process(target=_worker, args=(session, ordered, lock, ends, results), daemon=True)
                  for _ in range(workers)]
@@ -129,8 +128,7 @@ def run_corpus_checks_shared(session: "Session", checks: Sequence[Check], worker
         while not taken_by_workers <= found.keys():
             _collect(session, ordered, results, found, block=True)
             if not any(process.is_alive() for process in processes):
-                while _collect(session, ordered, results, found, block=False):  # what they sent before exiting
-                    pass
+                _collect(session, ordered, results, found, block=False)  # what they sent before exiting
                 break
         for index in sorted(taken_by_workers - found.keys()):  # a worker died before reporting these
             found[index] = _run_here(session, ordered[index])
@@ -141,9 +139,8 @@ def run_corpus_checks_shared(session: "Session", checks: Sequence[Check], worker
             process.join(timeout=5)
         results.close()
         results.join_thread()
-    order = {check.code: position for position, check in enumerate(sorted(checks, key=lambda c: c.code))}
     findings: list[Finding] = []
-    for index in sorted(found, key=lambda i: order[ordered[i].code]):
+    for index in sorted(found, key=lambda i: ordered[i].code):  # code order, as run one after another
         findings.extend(found[index])
     return findings
 
