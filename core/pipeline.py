@@ -157,7 +157,7 @@ def _checked(session: Session, config: Config, registry: Registry, checks: list[
         # never renumbers another; suppression hooks (baselines) read them
         ordered = sorted(findings, key=Finding.sort_key)
         session.fingerprints = dict(zip(map(id, ordered), fingerprints(ordered, session.corpus)))
-        kept, suppressed = suppress(session, ordered)  # in report order: the report's sort finds them sorted
+        kept, suppressed = suppress(session, ordered)  # both in report order, as build_report is told
 
         check_rows = [
             {"code": c.code, "name": c.name, "category": c.category, "severity": str(c.effective_severity),
@@ -173,6 +173,7 @@ def _checked(session: Session, config: Config, registry: Registry, checks: list[
             config_path=config.path, config_sha256=config.sha256, corpus=session.corpus,
             paths=list(settings.paths), checks=check_rows, analyses=analysis_rows,
             findings=kept, suppressed=suppressed, fail_on=config.fail_on, prints=session.fingerprints,
+            presorted=True,
         )
         report["run"]["cache"] = {"enabled": cache is not None, "hits": cache.hits if cache else 0,
                                   "misses": cache.misses if cache else 0}

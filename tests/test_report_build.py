@@ -155,3 +155,31 @@ def test_fails_reads_severities_as_severity_parse_does():
     assert not fails([], "info")
     with pytest.raises(ValueError, match="dreadful"):
         fails([{"severity": "dreadful"}], "error")
+
+
+def test_a_presorted_report_is_the_report_of_the_same_findings_in_any_order():
+    """The runner passes findings in report order and says so; build_report then skips its sort."""
+    import random
+
+    from copydesk import Corpus, Finding
+    from copydesk.report import build_report
+
+    text = "The council met on Monday.\nIt voted to keep the library open, a spokesman said."
+    corpus = Corpus([Document("a.txt", text), Document("b.txt", text.upper())])
+    findings = [Finding(code=code, check="c", category="t", severity=Severity.WARNING, message=f"m{k}",
+                        document=document, span=Span(start, start + 5))
+                for k, (code, document, start) in enumerate(
+                    (c, d, s) for c in ("XAA001", "XAA002") for d in ("a.txt", "b.txt") for s in (0, 9, 30))]
+    ordered = sorted(findings, key=Finding.sort_key)
+    shuffled = ordered[:]
+    random.Random(5).shuffle(shuffled)
+    suppressed = [(ordered[0], "test")]
+
+    def report(found, dropped, presorted):
+        return build_report(version="t", started_at=0, duration_s=0, jobs=1, config_path="-", config_sha256="0" * 64,
+                            corpus=corpus, paths=["."], checks=[], analyses=[], findings=found, suppressed=dropped,
+                            fail_on="error", presorted=presorted)
+
+    expected = report([f for f in shuffled if f is not ordered[0]], suppressed, False)
+    assert [f["message"] for f in expected["findings"]] == [f.message for f in ordered[1:]]
+    assert report(ordered[1:], suppressed, True) == expected
