@@ -49,6 +49,11 @@ class Check:
     #: Shared analyses the check reads; a run that enables the check without a plugin
     #: providing them stops with a one-line error (exit 2) instead of crashing.
     requires_analyses: ClassVar[tuple[str, ...]] = ()
+    #: Shared analyses the check reads when a plugin provides them, and does without
+    #: otherwise. With ``--jobs``, checks that declare no analysis (in either list) start in
+    #: a worker while the required analyses are computed; one that reads an analysis it did
+    #: not declare may compute it again there.
+    uses_analyses: ClassVar[tuple[str, ...]] = ()
     #: Whether ``check_corpus`` may run in a forked worker process with ``--jobs`` (see
     #: :mod:`copydesk.corpus_workers`): its findings come back, anything else it leaves in
     #: the process does not. Set False when the check keeps state for later hooks.

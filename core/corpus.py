@@ -88,6 +88,10 @@ class Corpus:
     def analysis_names(self) -> list[str]:
         return sorted(self._analysis_classes)
 
+    def analysis_computed(self, name: str) -> bool:
+        """Whether the shared analysis ``name`` has been computed in this process."""
+        return name in self._results
+
     def analysis(self, name: str) -> Any:
         """The shared analysis ``name``, computed on first request and cached."""
         if name in self._results:

@@ -120,6 +120,7 @@ class OffTopicPassage(Check):
     name = "off-topic-passage"
     category = "off-topic"
     severity = Severity.WARNING
+    uses_analyses = ("reuse",)  # its story groups, when the duplication plugin is on
     options_schema = {
         "type": "object",
         "additionalProperties": False,
@@ -434,6 +435,7 @@ class Boilerplate(Check):
     name = "boilerplate"
     category = "off-topic"
     severity = Severity.WARNING
+    uses_analyses = ("reuse",)  # its story groups, when the duplication plugin is on
     options_schema = {
         "type": "object",
         "additionalProperties": False,

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from copydesk import Check, Severity, corpus_workers, hookimpl
+from copydesk import Analysis, Check, Severity, corpus_workers, hookimpl
 
 pytestmark = pytest.mark.skipif(not corpus_workers.can_fork(), reason="workers are forked on Linux only")
 
@@ -88,12 +88,58 @@ class HereOnly(Reporting):
     runs_in_worker = False
 
 
+class Slow(Analysis):
+    """Takes its time; its result: (the pid that computed it, when it finished)."""
+
+    name = "xwk-slow"
+
+    def compute(self, corpus):
+        time.sleep(1.0)
+        return os.getpid(), time.time()
+
+
+class Waiting(Reporting):
+    """Reads the slow analysis (a test).
+
+    Why it matters: a test.
+
+    Example: none.
+    """
+
+    code = "XWK005"
+    name = "worker-waiting"
+    requires_analyses = ("xwk-slow",)
+
+    def check_corpus(self, corpus):
+        computed_by, finished = corpus.analysis("xwk-slow")
+        for finding in super().check_corpus(corpus):
+            finding.data.update(computed_by=computed_by, finished=finished)
+            yield finding
+
+
+class Ready(Reporting):
+    __doc__ = Reporting.__doc__
+    code = "XWK004"
+    name = "worker-ready"
+
+    def check_corpus(self, corpus):
+        started = time.time()
+        for finding in super().check_corpus(corpus):
+            finding.data["started"] = started
+            yield finding
+
+
 def plugin(*checks):
     class Plugin:
         @staticmethod
         @hookimpl
         def copydesk_register_checks():
             return list(checks)
+
+        @staticmethod
+        @hookimpl
+        def copydesk_register_analyses():
+            return [Slow]
 
     return Plugin
 
@@ -196,3 +242,28 @@ def test_no_more_workers_than_the_free_memory_holds(project, monkeypatch):
     assert set().union(*pids(run(project, 2, First, Second, Third)).values()) == {os.getpid()}
     monkeypatch.setattr(corpus_workers, "memory_figures", lambda: (0, 0))  # unknown: no limit
     assert pids(run(project, 2, First, Second, Third))["XWK003"] != {os.getpid()}
+
+
+def test_checks_that_read_no_analysis_start_in_a_worker_while_the_analyses_are_computed(project):
+    """The analysis is computed once, here; a check that declares none does not wait for it."""
+    result = run(project, 2, First, Waiting, Ready)
+    assert result.exit_code == 0, result
+    data = {f["code"]: f["data"] for f in result.findings}
+    assert data["XWK004"]["pid"] != os.getpid()  # in the worker forked before the analysis...
+    assert data["XWK004"]["started"] < data["XWK005"]["finished"]  # ...started while it was computed
+    assert {f["data"]["computed_by"] for f in result.findings if f["code"] == "XWK005"} == {os.getpid()}
+    assert [row["name"] for row in result.report["run"]["analyses"]] == ["xwk-slow"]
+    serial = run(project, 1, First, Waiting, Ready)
+    assert ([(f["code"], f["document"]) for f in serial.findings]
+            == [(f["code"], f["document"]) for f in result.findings])
+
+
+def test_a_check_that_uses_an_analysis_when_present_waits_for_it(project):
+    class Using(Ready):
+        __doc__ = Reporting.__doc__
+        uses_analyses = ("xwk-slow",)
+
+    result = run(project, 2, First, Waiting, Using)
+    assert result.exit_code == 0, result
+    data = {f["code"]: f["data"] for f in result.findings}
+    assert data["XWK004"]["started"] >= data["XWK005"]["finished"]
