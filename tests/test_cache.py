@@ -93,6 +93,12 @@ def test_corrupt_entries_and_files_are_rebuilt(copydesk_project):
     db.write_bytes(b"this is not a database" * 100)
     third = run(copydesk_project)
     assert third.exit_code == 0 and third.report["findings"] == first.report["findings"]
+    whole = db.read_bytes()
+    for cut in (len(whole) // 2, 4096, 100):  # a file cut short (a full disk, a killed copy)
+        db.write_bytes(whole[:cut])
+        again = run(copydesk_project)
+        assert again.exit_code == 0 and again.report["findings"] == first.report["findings"], cut
+        db.write_bytes(whole)
 
 
 def _words_of(text):
