@@ -17,7 +17,7 @@ from .checks import Check
 from .corpus import Analysis, Corpus
 from .errors import ExitCode, UsageError
 from .hookspecs import hookimpl, hookspec
-from .jsoncodec import dumps_printable
+from .jsoncodec import dumps_printable, dumps_printable_joined
 from .loading import CorpusSettings, Loader
 from .model import Document, Finding, LoadProblem, Related, Severity, Span
 from .output import Formatter, write_atomically
@@ -54,6 +54,7 @@ __all__ = [
     "UsageError",
     "digest",
     "dumps_printable",
+    "dumps_printable_joined",
     "__version__",
     "hookimpl",
     "hookspec",

@@ -13,7 +13,7 @@ json module.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Iterator, Sequence
 
 try:
     import msgspec
@@ -47,6 +47,58 @@ def dumps_printable(value: Any) -> str:
         if text.isascii() or text.isprintable():  # both scans run in C
             return text
     return _ascii_encoder.encode(value)
+
+
+def dumps_printable_joined(values: Sequence[Any], separator: bytes, batch: int = 512) -> Iterator[bytes]:
+    """``separator.join(dumps_printable(v).encode("utf-8") for v in values)``, in pieces.
+
+    For the records of a large report (a million findings are most of a gigabyte): a
+    batch of records is encoded and joined in one go, and checked for characters that
+    are not printable at once: only its bytes outside printable ASCII are decoded and
+    scanned (a few per record: excerpts' ellipses, quotation marks, accents). A batch
+    holding such a character, or a value msgspec does not take, is done record by
+    record as :func:`dumps_printable` does it. About twice as fast as the records one
+    by one through :func:`dumps_printable` and a text file's encoder, the same bytes.
+    """
+    plain = _PLAIN + separator  # the separator's bytes are not the records' (JSON escapes controls)
+    for at in range(0, len(values), batch):
+        part = values[at : at + batch]
+        data = None
+        if _encode is not None:
+            try:
+                data = separator.join([_encode(value) for value in part])
+            except (TypeError, ValueError):  # a type it does not take; a lone surrogate
+                data = None
+            if data is not None and not _printable_utf8(data.translate(None, plain)):
+                data = None
+        if data is None:
+            data = separator.join([_printable_bytes(value) for value in part])
+        yield data if at == 0 else separator + data
+
+
+#: printable ASCII: never a reason to escape a record
+_PLAIN = bytes(range(0x20, 0x7F))
+
+
+def _printable_utf8(rest: bytes) -> bool:
+    """Whether UTF-8 text whose printable ASCII was taken out is printable: nothing left, or
+    ``str.isprintable`` of what is left. (A DEL makes it not: the batch is then done record
+    by record, where an all-ASCII record is written as it is, as :func:`dumps_printable`
+    writes it.)"""
+    return not rest or rest.decode("utf-8").isprintable()
+
+
+def _printable_bytes(value: Any) -> bytes:
+    """``dumps_printable(value)`` as UTF-8."""
+    if _encode is not None:
+        try:
+            data = _encode(value)
+        except (TypeError, ValueError):
+            return _ascii_encoder.encode(value).encode("ascii")
+        rest = data.translate(None, _PLAIN)
+        if not rest or rest.isascii() or rest.decode("utf-8").isprintable():
+            return data
+    return _ascii_encoder.encode(value).encode("ascii")
 
 
 def loads(text: str | bytes | memoryview) -> Any:

@@ -31,8 +31,9 @@ class Formatter:
     def render(self, report: dict[str, Any]) -> str:
         raise NotImplementedError
 
-    def chunks(self, report: dict[str, Any]) -> Iterable[str]:
-        """The rendered report in pieces, written out as they come.
+    def chunks(self, report: dict[str, Any]) -> Iterable[str | bytes]:
+        """The rendered report in pieces, written out as they come: strings, or bytes
+        holding UTF-8 (a format that encodes its pieces itself saves a pass over them).
 
         The CLI writes through this, so a format whose output is large (JSON of a
         million findings is gigabytes) can stream it instead of building one string;
@@ -41,29 +42,30 @@ class Formatter:
         yield self.render(report)
 
 
-def _write_all(handle: Any, content: str | Iterable[str]) -> None:
-    if isinstance(content, str):
-        handle.write(content)
-    else:
-        for piece in content:
-            handle.write(piece)
+def _write_all(handle: Any, content: str | bytes | Iterable[str | bytes]) -> None:
+    """Write ``content`` to a binary ``handle``: strings as UTF-8, bytes (UTF-8 already) as they are."""
+    if isinstance(content, (str, bytes)):
+        content = [content]
+    write = handle.write
+    for piece in content:
+        write(piece if type(piece) is bytes else piece.encode("utf-8"))
 
 
-def write_atomically(path: str | os.PathLike, content: str | Iterable[str]) -> None:
-    """Write ``content`` (a string, or pieces of one) to ``path`` so that readers see
-    the old file or the new, never half."""
+def write_atomically(path: str | os.PathLike, content: str | bytes | Iterable[str | bytes]) -> None:
+    """Write ``content`` (a string, or pieces of one: strings, or bytes holding UTF-8) to
+    ``path`` in UTF-8 so that readers see the old file or the new, never half."""
     target = Path(path)
     if target.exists() and not target.is_file():
         # a device, pipe or the like (/dev/stdout, /dev/null): write through it,
         # never replace it
-        with open(target, "w", encoding="utf-8", newline="") as handle:
+        with open(target, "wb") as handle:
             _write_all(handle, content)
         return
     directory = target.parent if str(target.parent) else Path(".")
     directory.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="", buffering=1 << 20) as handle:
+        with os.fdopen(fd, "wb", buffering=1 << 20) as handle:
             _write_all(handle, content)
             handle.flush()
             os.fsync(handle.fileno())
@@ -84,9 +86,11 @@ def _umask() -> int:
     return mask
 
 
-def write_stdout(content: str | Iterable[str]) -> None:
+def write_stdout(content: str | bytes | Iterable[str | bytes]) -> None:
     stream = sys.stdout
-    for piece in [content] if isinstance(content, str) else content:
+    for piece in [content] if isinstance(content, (str, bytes)) else content:
+        if type(piece) is bytes:
+            piece = piece.decode("utf-8")  # written in the terminal's encoding, as strings are
         try:
             stream.write(piece)
         except UnicodeEncodeError:

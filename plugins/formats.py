@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any, Iterator
 
-from copydesk import Formatter, dumps_printable, hookimpl
+from copydesk import Formatter, dumps_printable, dumps_printable_joined, hookimpl
 
 _COLORS = {"error": "\x1b[31m", "warning": "\x1b[33m", "info": "\x1b[36m"}
 _BOLD, _RESET = "\x1b[1m", "\x1b[0m"
@@ -77,9 +77,9 @@ class JsonFormat(Formatter):
     description = "the full report as JSON, valid against `copydesk schema report`"
 
     def render(self, report: dict[str, Any]) -> str:
-        return "".join(self.chunks(report))
+        return "".join(piece if type(piece) is str else piece.decode("utf-8") for piece in self.chunks(report))
 
-    def chunks(self, report: dict[str, Any]) -> Iterator[str]:
+    def chunks(self, report: dict[str, Any]) -> Iterator[str | bytes]:
         """The report with its top level indented and each element of a list of
         records (``findings``, ``suppressed``, ``documents``) on a line of its own.
 
@@ -87,10 +87,10 @@ class JsonFormat(Formatter):
         list of tens of millions of small strings for a large corpus (about ten
         times the output's size in memory) in the pure-Python encoder; one compact
         line per record goes through a compiled encoder (msgspec, see
-        :mod:`copydesk.jsoncodec`) and keeps only one record's text at a time. A record
-        holding a character that is not printable (a bidi control, a C1 control, a line
-        separator) is written all in ASCII escapes, which keeps the file safe to embed
-        and to show in a terminal.
+        :mod:`copydesk.jsoncodec`), a few hundred records at a time, as UTF-8 bytes. A
+        record holding a character that is not printable (a bidi control, a C1 control,
+        a line separator) is written all in ASCII escapes, which keeps the file safe to
+        embed and to show in a terminal.
         """
         encode = dumps_printable
         keys = list(report)
@@ -99,10 +99,8 @@ class JsonFormat(Formatter):
             value = report[key]
             yield f"\n  {encode(key)}: "
             if key in _RECORD_LISTS and isinstance(value, list) and value:
-                yield "["
-                last = len(value) - 1
-                for index, record in enumerate(value):
-                    yield f"\n    {encode(record)}{',' if index < last else ''}"
+                yield "[\n    "
+                yield from dumps_printable_joined(value, b",\n    ")
                 yield "\n  ]"
             else:
                 yield json.dumps(value, indent=2, ensure_ascii=True).replace("\n", "\n  ")

@@ -115,6 +115,16 @@ def test_output_is_written_atomically_no_temp_files_left(project):
     assert sorted(p.name for p in project.path.iterdir() if p.name.startswith(".r.json")) == []
 
 
+def test_pieces_of_output_may_be_strings_or_utf8_bytes(tmp_path, capsys):
+    from copydesk.output import write_atomically, write_stdout
+
+    pieces = ["{\n", "café", b" \xe2\x80\xa6 ", "\u202e", b"\n}"]
+    write_atomically(tmp_path / "out.json", iter(pieces))
+    assert (tmp_path / "out.json").read_text(encoding="utf-8") == "{\ncafé … \u202e\n}"
+    write_stdout(iter(pieces))
+    assert capsys.readouterr().out == "{\ncafé … \u202e\n}"
+
+
 def test_statistics(project):
     result = project.run("check", "corpus", "--select", "DUP001", "--statistics")
     assert any(line.split() == ["1", "DUP001", "exact-duplicate"] for line in result.stdout.splitlines())

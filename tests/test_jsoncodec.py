@@ -67,3 +67,24 @@ def test_without_msgspec_the_json_module_does_it_all(monkeypatch):
     value = {"a": ["é", 1.5, None, 2**70]}
     assert dumps_printable(value) == '{"a":["\\u00e9",1.5,null,1180591620717411303424]}'
     assert loads('{"a": ["\\u00e9", 1.5, null]}') == {"a": ["é", 1.5, None]}
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(values, max_size=12), st.integers(1, 5), st.sampled_from([b",\n    ", b"\n", b", "]))
+def test_records_joined_in_batches_are_the_records_one_by_one(records, batch, separator):
+    expected = separator.join(dumps_printable(record).encode("utf-8") for record in records)
+    assert b"".join(jsoncodec.dumps_printable_joined(records, separator, batch)) == expected
+
+
+def test_only_the_record_with_a_hidden_character_is_escaped_in_its_batch(monkeypatch):
+    records = [{"excerpt": f"“quoted” café {n}"} for n in range(10)]
+    records[4]["message"] = "abc\u202edef"  # a bidi override
+    records[7]["message"] = "rub\x7fout"  # DEL in an otherwise ASCII record: written as it is
+    records[8] = {"message": "rub\x7fout"}
+    lines = b"".join(jsoncodec.dumps_printable_joined(records, b"\n", batch=6)).decode("utf-8").split("\n")
+    assert [line.isascii() for line in lines] == [n in (4, 7, 8) for n in range(10)]
+    assert lines[4] == json.dumps(records[4], ensure_ascii=True, separators=(",", ":"))
+    assert lines[8] == '{"message":"rub\x7fout"}' and [json.loads(line) for line in lines] == records
+    monkeypatch.setattr(jsoncodec, "_encode", None)  # without msgspec: the json module's ASCII
+    assert (b"".join(jsoncodec.dumps_printable_joined(records, b"\n", batch=6)).decode("ascii").split("\n")
+            == [json.dumps(r, ensure_ascii=True, separators=(",", ":")) for r in records])
