@@ -191,7 +191,6 @@ def test_the_story_index_is_kept_per_statistics_generation(tmp_path, monkeypatch
     counts as found in no document), weighs again only the added or edited texts, and
     scores again only the candidate pairs with such a text."""
     import math
-    from array import array
 
     from test_duplication import article, edited
 

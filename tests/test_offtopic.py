@@ -337,7 +337,6 @@ def test_a_kept_lead_index_updated_for_edits_finds_what_one_built_afresh_finds()
     """TOP001's lead index is kept per statistics generation and only the rows of changed
     documents replaced: through its JSON state, after an edit, a deletion and an addition it
     holds the same rows and postings, and finds the same neighbours, as an index built afresh."""
-    import json
     import random
 
     import pytest
