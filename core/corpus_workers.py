@@ -8,10 +8,10 @@ analyses, then forks up to N - 1 workers that inherit the corpus and the analyse
 are (nothing is pickled to them). Checks that declare no analysis still to compute
 (``requires_analyses``, ``uses_analyses``) need not wait: one more worker, forked
 before the analyses are computed, takes them meanwhile (at 100,000 documents the reuse
-analysis took 12 s of a warm run, with the other core idle). The checks, in code order, are taken from both
-ends of one list: this process takes from the front, the workers from the back, so
-that whoever finishes first takes the next check and nobody waits while another
-has work. A worker sends each check's findings back (pickled), with the seconds it
+analysis took 12 s of a warm run, with the other core idle), when the memory holds one
+more copy of this process. The checks, in code order, are taken from both ends of one
+list: this process takes from the front, the workers from the back, so that whoever
+finishes first takes the next check and nobody waits while another has work. A worker sends each check's findings back (pickled), with the seconds it
 took and its cache counts (findings that do not pickle: the check runs here again);
 the findings are returned in code order, exactly what running the checks one after
 another gives.
@@ -125,7 +125,7 @@ def run_corpus_checks_shared(session: "Session", checks: Sequence[Check], worker
     processes: list = []
     found: dict[int, list[Finding]] = {}
     try:
-        if pending and ready:
+        if pending and ready and _memory_holds(workers + 1):
             set_aside_survivors()
             fork(len(here_only) + len(waiting))  # ends when no check that is ready is left
         _compute_declared_analyses(corpus, ordered, check_crash)
@@ -160,6 +160,12 @@ def run_corpus_checks_shared(session: "Session", checks: Sequence[Check], worker
     for index in sorted(found, key=lambda i: ordered[i].code):  # code order, as run one after another
         findings.extend(found[index])
     return findings
+
+
+def _memory_holds(copies: int) -> bool:
+    """Whether the available memory holds ``copies`` copies of this process (yes where unknown)."""
+    resident, available = memory_figures()
+    return not (resident and available) or available // resident >= copies
 
 
 def _reads(check: Check) -> set[str]:

@@ -267,3 +267,13 @@ def test_a_check_that_uses_an_analysis_when_present_waits_for_it(project):
     assert result.exit_code == 0, result
     data = {f["code"]: f["data"] for f in result.findings}
     assert data["XWK004"]["started"] >= data["XWK005"]["finished"]
+
+
+def test_no_early_worker_when_the_memory_holds_no_more_copies(project, monkeypatch):
+    """The worker forked before the analyses is one more copy of this process: without room for
+    it, checks that read no analysis wait for the analyses like the others."""
+    monkeypatch.setattr(corpus_workers, "memory_figures", lambda: (1 << 30, 1 << 30))  # one copy
+    result = run(project, 2, First, Waiting, Ready)
+    assert result.exit_code == 0, result
+    data = {f["code"]: f["data"] for f in result.findings}
+    assert data["XWK004"]["started"] >= data["XWK005"]["finished"]
