@@ -463,7 +463,8 @@ class Reuse(Analysis):
             del features
         # the candidate pairs of steps 2 and 3 are found by numpy alone, which lets this thread
         # run meanwhile: they are found in another thread while this one looks up near-duplicates
-        # and alignments in the cache (100,000 documents, warm: ~3 s of the ~12 s overlapped)
+        # and alignments in the cache (100,000 documents, warm: the analysis 11.6 s -> 10.3 s;
+        # the Python parts of both still take turns)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="copydesk-reuse") as background:
             if kept:
                 sharing = background.submit(all_pairs_sharing, seed_keys, seed_lengths, o["min_shared_seeds"],
