@@ -253,16 +253,21 @@ def test_a_cache_another_run_holds_locked_is_neither_waited_for_long_nor_deleted
 
 def test_hits_keep_entries_alive_and_unused_entries_are_pruned(tmp_path):
     """A hit brings an entry's last use forward (at most once a day, so a warm run does not
-    write a row per read); entries unused for MAX_AGE_S are pruned when the cache closes."""
+    write a row per read); entries unused for MAX_AGE_S are pruned when the cache closes, by the
+    first run PRUNE_EVERY_S or more after the last pruning (pruning reads every row)."""
     import sqlite3
     import time
 
     from copydesk import cache as cache_module
     from copydesk.cache import Cache
 
+    def rows():
+        with sqlite3.connect(tmp_path / "cache.sqlite") as db:
+            return db.execute("SELECT count(*) FROM entries").fetchone()[0]
+
     cache = Cache(tmp_path, "t")
     cache.put_many("ns", {"old": 1, "kept": 2, "recent": 3})
-    cache.close()
+    cache.close()  # pruned now (never before)
     db = sqlite3.connect(tmp_path / "cache.sqlite")
     long_ago = time.time() - cache_module.MAX_AGE_S - 10
     db.execute("UPDATE entries SET used = ?", (long_ago,))
@@ -271,6 +276,11 @@ def test_hits_keep_entries_alive_and_unused_entries_are_pruned(tmp_path):
     cache = Cache(tmp_path, "t")
     assert cache.get_many("ns", ["kept"]) == {"kept": 2}
     cache.close()
+    assert rows() == 3, "pruned less than PRUNE_EVERY_S ago: not pruned again yet"
+    with sqlite3.connect(tmp_path / "cache.sqlite") as db:
+        db.execute("UPDATE pruned SET at = ?", (time.time() - cache_module.PRUNE_EVERY_S - 10,))
+    Cache(tmp_path, "t").close()
+    assert rows() == 1
     cache = Cache(tmp_path, "t")
     assert cache.get_many("ns", ["old", "kept", "recent"]) == {"kept": 2}
     cache.close()
@@ -372,3 +382,20 @@ def test_bytes_values_read_back_as_bytes_and_a_spoiled_one_is_a_miss(tmp_path):
         conn.execute("UPDATE entries SET value = CAST(substr(value, 1, 100) || x'ff' || substr(value, 102) AS BLOB) "
                      "WHERE length(value) > 1000")
     assert Cache(tmp_path, "test").get_many("ns", ["blob", "empty"]) == {"empty": b""}
+
+
+def test_a_run_that_only_reads_leaves_the_cache_file_untouched(tmp_path):
+    """Opening a cache of the current layout writes nothing (writing its header waited for the
+    disk), and neither does closing it when pruning is not due."""
+    from copydesk.cache import Cache
+
+    cache = Cache(tmp_path, "t")
+    cache.put_many("ns", {"k": [1, 2]})
+    cache.close()
+    path = tmp_path / "cache.sqlite"
+    before = (path.read_bytes(), path.stat().st_mtime_ns)
+    for _ in range(2):
+        cache = Cache(tmp_path, "t")
+        assert cache.get_many("ns", ["k", "missing"]) == {"k": [1, 2]}
+        cache.close()
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before
