@@ -125,6 +125,8 @@ class Places:
         self._seen: dict[tuple[str, int, int], tuple[Document | None, tuple[int, int, int, int], str]] = {}
         # a document's opening is the excerpt of each finding about the whole document
         self._openings: dict[str, str] = {}
+        # a related document's similarity as the report shows it (rounded), per value given
+        self._similarities: dict[Any, float] = {}
 
     def place(self, document_id: str, span: Span) -> tuple[Document | None, dict[str, int], str]:
         """(the document or None, the span dict, the excerpt: "" without the document)."""
@@ -158,35 +160,49 @@ class Places:
         return excerpt
 
 
+#: the report's spelling of each severity (str() of an enum member is a Python call a finding)
+_SEVERITY_NAMES = {severity: str(severity) for severity in Severity}
+
+
 def finding_dict(finding: Finding, fingerprint: str, corpus: "Corpus | None",
                  places: Places | None = None) -> dict[str, Any]:
     if places is None:
         places = Places(corpus)
     seen, known = places._seen, places.known  # Places.place inlined: a million related spans a report
+    rounded = places._similarities
     related = []
     for rel in finding.related:
         span, similarity = rel.span, rel.similarity
-        entry: dict[str, Any] = {"document": rel.document, "span": None,
-                                 "similarity": None if similarity is None else round(float(similarity), 4)}
-        if span is not None:
-            start, end = span.start, span.end
-            other, (line, column, end_line, end_column), text = seen.get((rel.document, start, end)) or known(
-                rel.document, span)
-            entry["span"] = {"start": start, "end": end, "line": line, "column": column, "end_line": end_line,
-                             "end_column": end_column}
-            if other is not None:  # an excerpt only for a span in a document of the corpus
-                entry["excerpt"] = text
+        if similarity is not None:
+            # a report repeats the same similarities (a passage's, a cluster's) over and over
+            shown = rounded.get(similarity)
+            if shown is None:
+                shown = rounded[similarity] = round(float(similarity), 4)
+            similarity = shown
+        if span is None:
+            related.append({"document": rel.document, "span": None, "similarity": similarity})
+            continue
+        start, end = span.start, span.end
+        other, (line, column, end_line, end_column), text = seen.get((rel.document, start, end)) or known(
+            rel.document, span)
+        entry = {"document": rel.document,
+                 "span": {"start": start, "end": end, "line": line, "column": column, "end_line": end_line,
+                          "end_column": end_column},
+                 "similarity": similarity}
+        if other is not None:  # an excerpt only for a span in a document of the corpus
+            entry["excerpt"] = text
         related.append(entry)
     if finding.span is None:
         span, excerpt = None, places.opening(finding.document)
     else:
         _, span, excerpt = places.place(finding.document, finding.span)
+    severity = finding.severity
     return {
         "fingerprint": fingerprint,
         "code": finding.code,
         "check": finding.check,
         "category": finding.category,
-        "severity": str(finding.severity),
+        "severity": _SEVERITY_NAMES[severity] if type(severity) is Severity else str(severity),
         "message": finding.message,
         "document": finding.document,
         "span": span,
@@ -213,7 +229,8 @@ def _jsonable(value: Any) -> Any:
         for k, v in value.items():
             of = type(v)
             result[k if type(k) is str else str(k)] = (
-                v if of is str or of is int or of is bool or v is None else _jsonable(v))
+                v if of is str or of is int or of is bool or v is None
+                else round(v, 6) if of is float else _jsonable(v))
         return result
     if kind is list:
         return [_jsonable(v) for v in value]
