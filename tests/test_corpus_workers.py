@@ -277,3 +277,27 @@ def test_no_early_worker_when_the_memory_holds_no_more_copies(project, monkeypat
     assert result.exit_code == 0, result
     data = {f["code"]: f["data"] for f in result.findings}
     assert data["XWK004"]["started"] >= data["XWK005"]["finished"]
+
+
+def test_with_a_cache_the_longest_checks_of_the_last_run_are_taken_first(project):
+    """The last run's seconds (kept in the cache) put the longest checks at both ends of the list,
+    so that this process and the worker each start with the longest on their side."""
+    Long = type("Long", (Third,), {"__doc__": Reporting.__doc__, "pause": 0.8})
+    Short = [type(cls.__name__, (cls,), {"__doc__": Reporting.__doc__, "pause": 0.05}) for cls in (First, Second)]
+    first = run(project, 2, *Short, Long, cache="cache")
+    assert first.exit_code == 0, first
+    assert pids(first)["XWK003"] != {os.getpid()}  # nothing kept yet: code order, the worker takes the last
+    again = run(project, 2, *Short, Long, cache="cache")
+    assert pids(again)["XWK003"] == {os.getpid()}  # the longest: this process takes it first
+    assert pids(again)["XWK001"] != {os.getpid()}
+    assert ([(f["code"], f["document"]) for f in again.findings]
+            == [(f["code"], f["document"]) for f in first.findings])
+
+
+def test_the_longest_checks_go_to_both_ends():
+    checks = [reporting(f"XWK1{n:02}", f"worker-n{n}") for n in range(6)]
+    seconds = {"XWK100": 1.0, "XWK101": 6.0, "XWK102": 3.0, "XWK103": 5.0, "XWK104": 2.0}  # XWK105 never timed
+    arranged = [c.code for c in corpus_workers._longest_at_the_ends(checks, seconds)]
+    assert arranged == ["XWK105", "XWK103", "XWK104", "XWK100", "XWK102", "XWK101"]
+    assert [c.code for c in corpus_workers._longest_last(checks, seconds)] == [
+        "XWK100", "XWK104", "XWK102", "XWK103", "XWK101", "XWK105"]
