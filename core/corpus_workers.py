@@ -9,8 +9,8 @@ are (nothing is pickled to them). Checks that declare no analysis still to compu
 (``requires_analyses``, ``uses_analyses``) need not wait: one more worker, forked
 before the analyses are computed, takes them meanwhile (at 100,000 documents the reuse
 analysis took 12 s of a warm run, with the other core idle), when the memory holds one
-more copy of this process. The checks, in code order, are taken from both ends of one
-list: this process takes from the front, the workers from the back, so that whoever
+more copy of this process. The checks, in code order (with a cache, arranged by what they
+cost in the last run: :func:`_arranged`), are taken from both ends of one list: this process takes from the front, the workers from the back, so that whoever
 finishes first takes the next check and nobody waits while another has work. A worker sends each check's findings back (pickled), with the seconds it
 took and its cache counts (findings that do not pickle: the check runs here again);
 the findings are returned in code order, exactly what running the checks one after
@@ -107,11 +107,11 @@ def run_corpus_checks_shared(session: "Session", checks: Sequence[Check], worker
     shared = [c for c in by_code if c.runs_in_worker]
     waiting = [c for c in shared if pending & _reads(c)]
     ready = [c for c in shared if not pending & _reads(c)]
-    last_seconds = _last_seconds(corpus)
-    if last_seconds and pending and ready:  # ready ones go to a worker forked first, from the back
-        waiting, ready = _longest_at_the_ends(waiting, last_seconds), _longest_last(ready, last_seconds)
-    elif last_seconds:  # all taken from both ends
-        waiting, ready = _longest_at_the_ends(waiting + ready, last_seconds), []
+    last = _last_costs(corpus)
+    if last and pending and ready:  # ready ones go to a worker forked first, from the back
+        waiting, ready = _arranged(waiting, last), _longest_last(ready, last)
+    elif last:
+        waiting, ready = _arranged(waiting + ready, last), []
     ordered = here_only + waiting + ready
     for document in corpus.documents:  # views the per-document checks left (run in this process)
         document.forget_views()
@@ -161,49 +161,74 @@ def run_corpus_checks_shared(session: "Session", checks: Sequence[Check], worker
             process.join(timeout=5)
         results.close()
         results.join_thread()
-    _keep_seconds(corpus, {check.code: session.check_seconds.get(check.code, 0.0) for check in ordered})
+    _keep_costs(corpus, {ordered[index].code: (session.check_seconds.get(ordered[index].code, 0.0),
+                                               sum(1 + len(finding.related) for finding in found[index]))
+                         for index in found})
     findings: list[Finding] = []
     for index in sorted(found, key=lambda i: ordered[i].code):  # code order, as run one after another
         findings.extend(found[index])
     return findings
 
 
-#: the seconds each corpus check took in the last run that shared them, kept in the cache
-_SECONDS_NAMESPACE = "corpus-check-seconds/1"
+#: what each corpus check cost in the last run that shared them (seconds, and findings plus
+#: related entries), kept in the cache
+_COSTS_NAMESPACE = "corpus-check-costs/1"
+#: seconds to send one finding or related entry back from a worker (pickled there, read here:
+#: at 100,000 documents, ATT002's 94,000 findings with 737,000 related entries took 4.6 s to
+#: pickle and 4.8 s to read back, DUP003's 241,000 findings 6.7 s to read back)
+SEND_SECONDS_PER_OBJECT = 6e-6
+#: a check is sent to the back of the list (a worker's side) when sending its findings back
+#: would cost less than this share of its own time
+SEND_SHARE = 0.25
 
 
-def _last_seconds(corpus) -> dict[str, float]:
-    """The seconds each corpus check took in the last run with this cache ({} without one)."""
+def _last_costs(corpus) -> dict[str, tuple[float, int]]:
+    """(seconds, findings plus related entries) of each corpus check in the last run with this
+    cache ({} without one)."""
     cache = corpus.cache
     if cache is None:
         return {}
     counts = cache.hits, cache.misses
-    kept = cache.get_many(_SECONDS_NAMESPACE, ["last"]).get("last")
+    kept = cache.get_many(_COSTS_NAMESPACE, ["last"]).get("last")
     cache.hits, cache.misses = counts  # scheduling, not a result: the report's counts are the checks'
     if not isinstance(kept, dict):
         return {}
-    return {code: float(seconds) for code, seconds in kept.items() if isinstance(seconds, (int, float))}
+    return {code: (float(cost[0]), int(cost[1])) for code, cost in kept.items()
+            if isinstance(cost, list) and len(cost) == 2 and all(isinstance(x, (int, float)) for x in cost)}
 
 
-def _keep_seconds(corpus, seconds: dict[str, float]) -> None:
+def _keep_costs(corpus, costs: dict[str, tuple[float, int]]) -> None:
     if corpus.cache is not None:
-        corpus.cache.put_many(_SECONDS_NAMESPACE, {"last": {code: round(spent, 3) for code, spent in seconds.items()}})
+        corpus.cache.put_many(_COSTS_NAMESPACE, {"last": {code: [round(seconds, 3), objects]
+                                                          for code, (seconds, objects) in costs.items()}})
 
 
-def _longest_at_the_ends(checks: list[Check], seconds: dict[str, float]) -> list[Check]:
-    """``checks`` with the longest (by the last run's seconds) at both ends and the shortest in
-    the middle: this process takes from the front and the workers from the back, so each
-    starts with the longest left on its side and they meet over short checks. In code order,
-    the last check this process took at 100,000 documents (TOP001, 4.6 s) started when the
-    worker had 1 s left, which then waited 3.6 s. Checks the last run did not time come first
-    (as long as the longest: nothing is known of them)."""
-    longest_first = sorted(checks, key=lambda c: -seconds.get(c.code, float("inf")))
-    return longest_first[0::2] + longest_first[1::2][::-1]
+def _arranged(checks: list[Check], last: dict[str, tuple[float, int]]) -> list[Check]:
+    """``checks`` arranged by what they cost in the last run. This process takes from the front,
+    workers from the back. Checks whose findings are cheap to send back (under ``SEND_SHARE`` of
+    their time) go to the back, the longest last; the others to the front, the longest first
+    (and checks the last run did not time first of all: nothing is known of them). So each
+    side starts with its longest, and findings that cost more to send than to find stay here:
+    in code order at 100,000 documents, the last check this process took (TOP001, 4.6 s)
+    started when the worker had 1 s left, and with the longest at both ends regardless of
+    their findings, the worker took ATT002 and DUP003, whose findings took 11 s more to send."""
+    def seconds(check: Check) -> float:
+        return last[check.code][0] if check.code in last else float("inf")
+
+    def cheap_to_send(check: Check) -> bool:
+        if check.code not in last:
+            return False
+        spent, objects = last[check.code]
+        return objects * SEND_SECONDS_PER_OBJECT < SEND_SHARE * spent
+
+    front = sorted((c for c in checks if not cheap_to_send(c)), key=lambda c: -seconds(c))
+    back = sorted((c for c in checks if cheap_to_send(c)), key=seconds)
+    return front + back
 
 
-def _longest_last(checks: list[Check], seconds: dict[str, float]) -> list[Check]:
+def _longest_last(checks: list[Check], last: dict[str, tuple[float, int]]) -> list[Check]:
     """``checks`` by the last run's seconds, the longest last (a worker takes from the back)."""
-    return sorted(checks, key=lambda c: seconds.get(c.code, float("inf")))
+    return sorted(checks, key=lambda c: last[c.code][0] if c.code in last else float("inf"))
 
 
 def _memory_holds(copies: int) -> bool:

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from copydesk import Analysis, Check, Severity, corpus_workers, hookimpl
+from copydesk import Analysis, Check, Related, Severity, corpus_workers, hookimpl
 
 pytestmark = pytest.mark.skipif(not corpus_workers.can_fork(), reason="workers are forked on Linux only")
 
@@ -279,25 +279,45 @@ def test_no_early_worker_when_the_memory_holds_no_more_copies(project, monkeypat
     assert data["XWK004"]["started"] >= data["XWK005"]["finished"]
 
 
-def test_with_a_cache_the_longest_checks_of_the_last_run_are_taken_first(project):
-    """The last run's seconds (kept in the cache) put the longest checks at both ends of the list,
-    so that this process and the worker each start with the longest on their side."""
-    Long = type("Long", (Third,), {"__doc__": Reporting.__doc__, "pause": 0.8})
-    Short = [type(cls.__name__, (cls,), {"__doc__": Reporting.__doc__, "pause": 0.05}) for cls in (First, Second)]
-    first = run(project, 2, *Short, Long, cache="cache")
+class Heavy(Reporting):
+    """Many findings with many related entries, found quickly (a test).
+
+    Why it matters: a test.
+
+    Example: none.
+    """
+
+    code = "XWK003"
+    name = "worker-heavy"
+
+    def check_corpus(self, corpus):
+        documents = list(corpus)
+        related = [Related(document.id) for document in documents[1:11]]
+        for number in range(2000):
+            yield self.finding(documents[0], (0, 3), f"heavy {number}", related=related, data={"pid": os.getpid()})
+
+
+def test_with_a_cache_checks_are_arranged_by_what_they_cost_in_the_last_run(project):
+    """The last run's seconds and findings (kept in the cache): a long check with few findings goes
+    to the back (a worker's side), a check whose findings cost more to send back than to find
+    to the front (this process's side)."""
+    Long = type("Long", (First,), {"__doc__": Reporting.__doc__, "pause": 0.8})
+    Short = type("Short", (Second,), {"__doc__": Reporting.__doc__, "pause": 0.05})
+    first = run(project, 2, Long, Short, Heavy, cache="cache")
     assert first.exit_code == 0, first
-    assert pids(first)["XWK003"] != {os.getpid()}  # nothing kept yet: code order, the worker takes the last
-    again = run(project, 2, *Short, Long, cache="cache")
-    assert pids(again)["XWK003"] == {os.getpid()}  # the longest: this process takes it first
-    assert pids(again)["XWK001"] != {os.getpid()}
-    assert ([(f["code"], f["document"]) for f in again.findings]
-            == [(f["code"], f["document"]) for f in first.findings])
+    assert pids(first)["XWK001"] == {os.getpid()} and pids(first)["XWK003"] != {os.getpid()}  # code order
+    again = run(project, 2, Long, Short, Heavy, cache="cache")
+    assert pids(again)["XWK003"] == {os.getpid()}, "its findings cost more to send than to find"
+    assert pids(again)["XWK001"] != {os.getpid()}, "the longest with findings cheap to send: the worker's"
+    assert ([(f["code"], f["document"], f["message"]) for f in again.findings]
+            == [(f["code"], f["document"], f["message"]) for f in first.findings])
 
 
-def test_the_longest_checks_go_to_both_ends():
+def test_checks_cheap_to_send_go_to_the_back_the_longest_last():
     checks = [reporting(f"XWK1{n:02}", f"worker-n{n}") for n in range(6)]
-    seconds = {"XWK100": 1.0, "XWK101": 6.0, "XWK102": 3.0, "XWK103": 5.0, "XWK104": 2.0}  # XWK105 never timed
-    arranged = [c.code for c in corpus_workers._longest_at_the_ends(checks, seconds)]
-    assert arranged == ["XWK105", "XWK103", "XWK104", "XWK100", "XWK102", "XWK101"]
-    assert [c.code for c in corpus_workers._longest_last(checks, seconds)] == [
+    last = {"XWK100": (1.0, 10), "XWK101": (6.0, 10), "XWK102": (3.0, 10 ** 6), "XWK103": (5.0, 10 ** 6),
+            "XWK104": (2.0, 10)}  # XWK105 never timed: front, first
+    assert [c.code for c in corpus_workers._arranged(checks, last)] == [
+        "XWK105", "XWK103", "XWK102", "XWK100", "XWK104", "XWK101"]
+    assert [c.code for c in corpus_workers._longest_last(checks, last)] == [
         "XWK100", "XWK104", "XWK102", "XWK103", "XWK101", "XWK105"]
