@@ -92,22 +92,26 @@ def fingerprints(findings: Iterable[Finding], corpus: "Corpus | None") -> list[s
     """
     seen: dict[str, int] = {}  # a plain dict: Counter's __missing__ is a Python call per new anchor
     result = []
+    append, sha256 = result.append, hashlib.sha256
     # a span's normalised text, once per (document, span): one passage is quoted by a finding
     # per document it shares it with (100,000 documents: 241,000 passages of ~1,000 characters)
     spans: dict[tuple[str, int, int], str] = {}
     for finding in findings:
-        if finding.anchor is None and finding.span is not None:
-            place = (finding.document, finding.span.start, finding.span.end)
+        anchor, document_id = finding.anchor, finding.document
+        if anchor is not None:
+            anchor = normalise_anchor(anchor)
+        elif finding.span is None:
+            anchor = ""  # a finding about a whole document (270,000 of 615,000 at 100,000 documents)
+        else:
+            span = finding.span
+            place = (document_id, span.start, span.end)
             anchor = spans.get(place)
             if anchor is None:
-                document = corpus.get(finding.document) if corpus is not None else None
+                document = corpus.get(document_id) if corpus is not None else None
                 anchor = spans[place] = normalise_anchor(anchor_text(finding, document))
-        else:
-            anchor = normalise_anchor(anchor_text(finding, None))
-        base = "\x1f".join((finding.code, finding.document, anchor))
+        base = "\x1f".join((finding.code, document_id, anchor))
         seen[base] = count = seen.get(base, 0) + 1
-        key = f"{base}\x1f{count}"
-        result.append(hashlib.sha256(key.encode("utf-8")).hexdigest()[:32])
+        append(sha256(f"{base}\x1f{count}".encode("utf-8")).hexdigest()[:32])
     return result
 
 
