@@ -161,9 +161,10 @@ def run_corpus_checks_shared(session: "Session", checks: Sequence[Check], worker
             process.join(timeout=5)
         results.close()
         results.join_thread()
-    _keep_costs(corpus, {ordered[index].code: (session.check_seconds.get(ordered[index].code, 0.0),
-                                               sum(1 + len(finding.related) for finding in found[index]))
-                         for index in found})
+    # kept with the costs of checks this run did not run (a run with --select keeps the others')
+    _keep_costs(corpus, {**last, **{ordered[index].code: (session.check_seconds.get(ordered[index].code, 0.0),
+                                                          sum(1 + len(finding.related) for finding in found[index]))
+                                    for index in found}})
     findings: list[Finding] = []
     for index in sorted(found, key=lambda i: ordered[i].code):  # code order, as run one after another
         findings.extend(found[index])

@@ -311,6 +311,8 @@ def test_with_a_cache_checks_are_arranged_by_what_they_cost_in_the_last_run(proj
     assert pids(again)["XWK001"] != {os.getpid()}, "the longest with findings cheap to send: the worker's"
     assert ([(f["code"], f["document"], f["message"]) for f in again.findings]
             == [(f["code"], f["document"], f["message"]) for f in first.findings])
+    assert run(project, 2, Short, Heavy, cache="cache").exit_code == 0  # a run of some: the others' costs kept
+    assert pids(run(project, 2, Long, Short, Heavy, cache="cache"))["XWK001"] != {os.getpid()}  # not unknown
 
 
 def test_checks_cheap_to_send_go_to_the_back_the_longest_last():
