@@ -153,7 +153,8 @@ def copydesk_run_checks(session: "Session") -> "list[Finding] | None":
     by returning a result first (stops at the first non-None result).
 
     :param session: the run; ``session.checks`` are the enabled check instances.
-    :return: the findings, in any order (the report sorts them).
+    :return: the findings, in any order (the report sorts them). A list is taken as it is: the
+        core sorts it and adds the load problems' findings to it in place.
     """
 
 

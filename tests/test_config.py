@@ -149,6 +149,21 @@ def test_per_file_ignores_suppress_with_reason(project):
     assert suppressed["code"] == "DUP001" and suppressed["suppressed_by"] == "per_file_ignores: b*"
 
 
+def test_the_outcome_holds_every_finding_kept_and_suppressed_in_report_order(project, monkeypatch):
+    from copydesk.config import build_config
+    from copydesk.pipeline import run
+
+    project.write_config("version: 1\ncorpus: {paths: [corpus]}\nselect: [DUP001, DUP002]\n"
+                         "per_file_ignores:\n  'b*': [DUP002]\n")
+    monkeypatch.chdir(project.path)
+    outcome = run(build_config(None), jobs=1)
+    report = outcome.report
+    assert report["findings"] and report["suppressed"]
+    records = sorted(report["findings"] + report["suppressed"], key=lambda r: (r["document"], r["code"]))
+    assert [outcome.session.fingerprint(f) for f in outcome.findings] == [r["fingerprint"] for r in records]
+    assert [(f.code, f.document) for f in outcome.findings] == [(r["code"], r["document"]) for r in records]
+
+
 def test_severity_override(project):
     project.write_config("version: 1\ncorpus: {paths: [corpus]}\nselect: [DUP001]\nchecks:\n  exact-duplicate: {severity: info}\n")
     result = project.run("check", "-f", "json")
