@@ -213,23 +213,25 @@ def _arranged(checks: list[Check], last: dict[str, tuple[float, int]]) -> list[C
     in code order at 100,000 documents, the last check this process took (TOP001, 4.6 s)
     started when the worker had 1 s left, and with the longest at both ends regardless of
     their findings, the worker took ATT002 and DUP003, whose findings took 11 s more to send."""
-    def seconds(check: Check) -> float:
-        return last[check.code][0] if check.code in last else float("inf")
-
     def cheap_to_send(check: Check) -> bool:
         if check.code not in last:
             return False
         spent, objects = last[check.code]
         return objects * SEND_SECONDS_PER_OBJECT < SEND_SHARE * spent
 
-    front = sorted((c for c in checks if not cheap_to_send(c)), key=lambda c: -seconds(c))
-    back = sorted((c for c in checks if cheap_to_send(c)), key=seconds)
+    front = sorted((c for c in checks if not cheap_to_send(c)), key=lambda c: -_seconds(c, last))
+    back = _longest_last([c for c in checks if cheap_to_send(c)], last)
     return front + back
 
 
 def _longest_last(checks: list[Check], last: dict[str, tuple[float, int]]) -> list[Check]:
     """``checks`` by the last run's seconds, the longest last (a worker takes from the back)."""
-    return sorted(checks, key=lambda c: last[c.code][0] if c.code in last else float("inf"))
+    return sorted(checks, key=lambda c: _seconds(c, last))
+
+
+def _seconds(check: Check, last: dict[str, tuple[float, int]]) -> float:
+    """The seconds ``check`` took in the last run (infinite when unknown: the longest, for safety)."""
+    return last[check.code][0] if check.code in last else float("inf")
 
 
 def _memory_holds(copies: int) -> bool:
