@@ -137,6 +137,8 @@ class ReuseAnalysis:
     _passages_by_pair: dict[tuple[str, str], list[Passage]] = field(default_factory=lambda: defaultdict(list))
     _near_of: dict[str, Cluster] = field(default_factory=dict)
     _story_of: dict[str, Cluster] = field(default_factory=dict)
+    #: :meth:`longest_spans`, worked out on first use
+    _longest: dict[tuple[str, str], Span] | None = field(default=None, repr=False, compare=False)
 
     def index(self) -> "ReuseAnalysis":
         for pair in self.pairs:
@@ -174,6 +176,22 @@ class ReuseAnalysis:
             return None
         return flipped[0].a_span if len(flipped) == 1 else max((p.a_span for p in flipped), key=len)
 
+    def longest_spans(self) -> dict[tuple[str, str], Span]:
+        """``{(a, b): longest_span_in(b, a)}`` for every pair of documents that share a passage,
+        worked out once (ATT002 asks for every link of every document: 100,000 documents,
+        740,000 calls took 1.3 s)."""
+        if self._longest is None:
+            longest: dict[tuple[str, str], Span] = {}
+            for (a, b), passages in self._passages_by_pair.items():
+                # max() keeps the first of equals, as longest_span_in does
+                longest[(a, b)] = passages[0].b_span if len(passages) == 1 else max((p.b_span for p in passages), key=len)
+            for (a, b), passages in self._passages_by_pair.items():
+                if (b, a) not in longest:  # longest_span_in reads the pair as stored first
+                    longest[(b, a)] = (passages[0].a_span if len(passages) == 1
+                                       else max((p.a_span for p in passages), key=len))
+            self._longest = longest
+        return self._longest
+
     def story_cluster_of(self, doc_id: str) -> Cluster | None:
         return self._story_of.get(doc_id)
 
@@ -182,7 +200,8 @@ class ReuseAnalysis:
 
     def linked(self, doc_id: str) -> list[tuple[str, str, float]]:
         """(other document, kind, similarity) for every link of ``doc_id``."""
-        return [(p.b if p.a == doc_id else p.a, p.kind, p.similarity) for p in self.pairs_of(doc_id)]
+        # straight from the index (pairs_of copies the list: ATT002 asks for every document)
+        return [(p.b if p.a == doc_id else p.a, p.kind, p.similarity) for p in self._pairs_by_doc.get(doc_id, ())]
 
 
 def _cached_features(corpus, docs: list, settings: tuple[int, int, int, int],
@@ -733,7 +752,8 @@ class NearDuplicate(Check):
         reuse = corpus.analysis("reuse")
         pairs = [(cluster, member) for cluster in reuse.near_duplicate_clusters
                  for member in cluster.members if member != cluster.canonical]
-        similarities = _member_similarities(corpus, [(c.canonical, m) for c, m in pairs], reuse.shingle_size)
+        measure = _member_similarities_kept if corpus.cache is not None and have_numpy() else _member_similarities
+        similarities = measure(corpus, [(c.canonical, m) for c, m in pairs], reuse.shingle_size)
         for (cluster, member), (jac, con) in zip(pairs, similarities):
             if max(jac, con) < self.options["threshold"]:
                 continue
@@ -748,12 +768,36 @@ class NearDuplicate(Check):
             )
 
 
-def _member_similarities(corpus, pairs: list[tuple[str, str]], size: int) -> list[tuple[float, float]]:
+def _member_similarities_kept(corpus, pairs: list[tuple[str, str]], size: int) -> list[tuple[float, float]]:
+    """:func:`_member_similarities` with the pairs of the last full run read from one
+    :class:`~dup_kept.PairTable` instead of an entry each (100,000 documents: 83,000
+    pairs, whose entries took 1.7 s of a warm run to look up and decode)."""
+    import numpy as np
+
+    def compute(indices, keep_each: bool):
+        found = _member_similarities(corpus, [pairs[k] for k in indices.tolist()], size, keep_each=keep_each)
+        values = np.array(found, dtype=np.float64).reshape(-1, 2)
+        return ({"jaccard": values[:, 0], "containment": values[:, 1]},
+                ragged(np.zeros(len(values), dtype=np.int64)), {})
+
+    # each text's hash once (a canonical document is in every pair of its cluster)
+    ids = list(dict.fromkeys(doc_id for pair in pairs for doc_id in pair))
+    hash_of = dict(zip(ids, text_hashes(corpus[doc_id] for doc_id in ids).tolist()))
+    firsts = np.array([hash_of[a] for a, _ in pairs], dtype=np.uint64)
+    others = np.array([hash_of[b] for _, b in pairs], dtype=np.uint64)
+    namespace = corpus.cache_namespace(f"dup002-similarity-table/1/{size}", _shingle_set)
+    columns, _, _ = kept_pair_results(corpus.cache, namespace, firsts, others,
+                                      {"jaccard": "<f8", "containment": "<f8"}, {}, compute)
+    return list(zip(columns["jaccard"].tolist(), columns["containment"].tolist()))
+
+
+def _member_similarities(corpus, pairs: list[tuple[str, str]], size: int,
+                         keep_each: bool = True) -> list[tuple[float, float]]:
     """Shingle Jaccard and containment of each (canonical, member) pair of documents.
 
-    Kept in the incremental cache by both texts' digests: a warm run computes the
-    shingles of the pairs with a new or edited text only (every pair's shingles,
-    every run, were most of DUP002's time on a warm run)."""
+    Kept in the incremental cache by both texts' digests (each pair on its own when
+    ``keep_each``): a warm run computes the shingles of the pairs with a new or edited
+    text only (every pair's shingles, every run, were most of DUP002's time on a warm run)."""
     namespace = corpus.cache_namespace(f"dup002-similarity/1/{size}", _shingle_set)
     keys = [f"{corpus[a].sha256}:{corpus[b].sha256}" for a, b in pairs]
     stored = corpus.cache.get_many(namespace, set(keys)) if corpus.cache is not None else {}
@@ -766,7 +810,7 @@ def _member_similarities(corpus, pairs: list[tuple[str, str]], size: int) -> lis
             base_id, base = a, _shingle_set(corpus[a].text, size)
         other = _shingle_set(corpus[b].text, size)
         fresh[key] = [jaccard(base, other), containment(base, other)]
-    if corpus.cache is not None and fresh:
+    if corpus.cache is not None and fresh and keep_each:
         corpus.cache.put_many(namespace, fresh)
     return [tuple(fresh[key] if key in fresh else stored[key]) for key in keys]
 

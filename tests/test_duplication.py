@@ -228,6 +228,7 @@ def test_longest_span_is_the_longest_of_the_passages_either_way_round(reuse_of):
         passages = reuse.passages_between(x, y)
         expected = max(passages, key=lambda p: len(p.b_span)).b_span if passages else None
         assert reuse.longest_span_in(y, x) == expected
+        assert reuse.longest_spans().get((x, y)) == expected  # the table ATT002 reads: the same spans
     assert len(reuse.passages_between("a", "b")) == 2 and reuse.longest_span_in("c", "a") is None
 
 
