@@ -20,7 +20,7 @@ from .errors import CheckCrash, PluginError, UsageError
 from .loading import load_corpus
 from .manager import Registry, collect_registry, make_plugin_manager
 from .model import Document, Finding, LoadProblem, Related
-from .report import build_report, fails, fingerprints, validate_report
+from .report import build_report, fails, records_of, validate_report
 from .runner import Session, default_jobs, make_mapper
 from .selection import enabled_checks, ignored_by_file, matches_any
 
@@ -163,7 +163,11 @@ def _checked(session: Session, config: Config, registry: Registry, checks: list[
         # fingerprints over every finding, kept or suppressed, so that suppressing one
         # never renumbers another; suppression hooks (baselines) read them
         findings.sort(key=Finding.sort_key)
-        session.fingerprints = dict(zip(map(id, findings), fingerprints(findings, session.corpus)))
+        # each finding's report record is made with its fingerprint (with a forked helper on a
+        # large report); suppression does not change a record but for its suppressed_by
+        prints, records = records_of(findings, session.corpus)
+        ids = list(map(id, findings))
+        session.fingerprints = dict(zip(ids, prints))
         kept, suppressed = suppress(session, findings)  # both in report order, as build_report is told
 
         check_rows = [
@@ -180,7 +184,7 @@ def _checked(session: Session, config: Config, registry: Registry, checks: list[
             config_path=config.path, config_sha256=config.sha256, corpus=session.corpus,
             paths=list(settings.paths), checks=check_rows, analyses=analysis_rows,
             findings=kept, suppressed=suppressed, fail_on=config.fail_on, prints=session.fingerprints,
-            presorted=True,
+            presorted=True, records=dict(zip(ids, records)),
         )
         report["run"]["cache"] = {"enabled": cache is not None, "hits": cache.hits if cache else 0,
                                   "misses": cache.misses if cache else 0}

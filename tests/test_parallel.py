@@ -210,6 +210,34 @@ def test_corpus_checks_shared_with_a_forked_worker_give_the_same_report(generate
     assert rendered(without_timings(parallel)) == rendered(without_timings(serial))
 
 
+def test_a_report_made_with_a_forked_helper_is_the_same_report(generated, monkeypatch):
+    """On a large report the fingerprints and records are made in pieces of whole documents,
+    shared with a forked helper (copydesk.report.records_of); here the size limit is lowered
+    to this corpus's, and a suppressed finding shows that its record is the same too."""
+    from copydesk import corpus_workers, forked, report
+
+    if not corpus_workers.can_fork():
+        pytest.skip("the helper is forked on Linux only")
+    project, serial = generated
+    monkeypatch.setattr(report, "SHARE_MIN_FINDINGS", 1)
+    monkeypatch.setattr(report, "SHARE_PIECES", 9)
+    shared: list[int] = []
+    real = forked.map_shared
+    monkeypatch.setattr(forked, "map_shared", lambda task, count: shared.append(count) or real(task, count))
+    monkeypatch.setenv("COPYDESK_DISABLE_PLUGIN_AUTOLOAD", "1")
+    assert without_timings(run_in_process(project, "corpus", "-j", "2")) == without_timings(serial)
+    assert shared and shared[-1] > 2  # cut into pieces of whole documents (fewer where documents are long)
+    ignored = serial["findings"][len(serial["findings"]) // 2]
+    project.write_config(f"per_file_ignores:\n  {json.dumps(ignored['document'])}: [{ignored['code']}]\n")
+    try:
+        with_ignore = run_in_process(project, "corpus", "-j", "2")
+        monkeypatch.setattr(report, "SHARE_MIN_FINDINGS", 10**9)
+        assert without_timings(run_in_process(project, "corpus", "-j", "2")) == without_timings(with_ignore)
+    finally:
+        (project.path / "copydesk.yaml").unlink()
+    assert any(f["fingerprint"] == ignored["fingerprint"] for f in with_ignore["suppressed"])
+
+
 def test_progress_chunks_give_the_same_findings(generated, monkeypatch):
     """With a progress bar the runner works in chunks of 256 documents; same report."""
     from copydesk import pipeline

@@ -263,3 +263,25 @@ def test_suppress_and_modify_report_hooks(copydesk_project):
     assert result.exit_code == 0 and result.report["findings"] == []
     assert result.report["suppressed"][0]["suppressed_by"] == "waived in test"
     assert result.report["run"]["waiver"] == "applied"
+
+
+def test_a_report_a_plugin_breaks_is_an_internal_error_and_no_output_is_replaced(copydesk_project):
+    """The report is checked against its schema before any output is written."""
+    class Breaker:
+        @staticmethod
+        @hookimpl
+        def copydesk_modify_report(report):
+            report["findings"][0]["severity"] = "dreadful"
+
+    copydesk_project.write_corpus({"a.txt": STORY, "b.txt": STORY})
+    old = copydesk_project.path / "old.json"
+    old.write_text('{"the": "last report"}', encoding="utf-8")
+    result = copydesk_project.run("check", "corpus", "--select", "DUP001", "-f", "json", "-o", "old.json",
+                                  "-f", "sarif", "-o", "new.sarif", plugins=[Breaker])
+    assert result.exit_code == 3, result
+    assert "does not match its schema" in result.stderr and "dreadful" in result.stderr
+    assert old.read_text(encoding="utf-8") == '{"the": "last report"}'
+    assert not (copydesk_project.path / "new.sarif").exists()
+    assert not [p.name for p in copydesk_project.path.iterdir() if p.name.endswith(".tmp")]
+    result = copydesk_project.run("check", "corpus", "--select", "DUP001", "-f", "text", plugins=[Breaker])
+    assert result.exit_code == 3 and "DUP001" not in result.stdout
