@@ -9,7 +9,9 @@ are (nothing is pickled to them). Checks that declare no analysis still to compu
 (``requires_analyses``, ``uses_analyses``) need not wait: one more worker, forked
 before the analyses are computed, takes them meanwhile (at 100,000 documents the reuse
 analysis took 12 s of a warm run, with the other core idle), when the memory holds one
-more copy of this process. The checks, in code order (with a cache, arranged by what they
+more copy of this process; after a run with the cache, that worker first does the
+per-document checks (:class:`SideTask`, mostly reading their findings from the cache: 2 s at
+100,000 documents), which otherwise kept this process from starting the analyses. The checks, in code order (with a cache, arranged by what they
 cost in the last run: :func:`_arranged`), are taken from both ends of one list: this process takes from the front, the workers from the back, so that whoever
 finishes first takes the next check and nobody waits while another has work. A worker sends each check's findings back (pickled), with the seconds it
 took and its cache counts (findings that do not pickle: the check runs here again);
@@ -36,7 +38,8 @@ import pickle
 import queue
 import sys
 import traceback
-from typing import TYPE_CHECKING, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from .checks import Check
 from .collector import collector_paused, set_aside_survivors
@@ -92,8 +95,27 @@ def memory_figures() -> tuple[int, int]:
     return 0, 0
 
 
-def run_corpus_checks_shared(session: "Session", checks: Sequence[Check], workers: int) -> list[Finding]:
-    """The corpus checks, shared with ``workers`` forked processes; findings in code order."""
+@dataclass
+class SideTask:
+    """Work for the worker forked before the analyses, done before it takes checks (the
+    per-document checks of a warm run: see :mod:`copydesk.runner`); done here when no such
+    worker is forked, or it fails or dies first. ``func`` returns what :attr:`result` holds
+    afterwards; :attr:`here` tells whether it ran in this process."""
+
+    func: Callable[[], Any]
+    result: Any = None
+    here: bool = True
+    done: bool = False
+
+    def run_here(self) -> None:
+        self.result, self.here, self.done = self.func(), True, True
+
+
+def run_corpus_checks_shared(session: "Session", checks: Sequence[Check], workers: int,
+                             side: SideTask | None = None) -> list[Finding]:
+    """The corpus checks, shared with ``workers`` forked processes; findings in code order.
+    ``side``: done by the worker forked before the analyses are computed, before its checks
+    (here, first, when that worker is not forked)."""
     from .runner import check_crash
 
     corpus = session.corpus
@@ -122,17 +144,20 @@ def run_corpus_checks_shared(session: "Session", checks: Sequence[Check], worker
     ends = context.RawArray("i", [0, len(ordered) - 1])
     results = context.Queue()
 
-    def fork(floor: int):  # a worker taking checks from the back down to index ``floor``
-        process = context.Process(target=_worker, args=(session, ordered, lock, ends, results, floor), daemon=True)
+    def fork(floor: int, side: SideTask | None = None):  # a worker taking checks from the back down to ``floor``
+        process = context.Process(target=_worker, args=(session, ordered, lock, ends, results, floor, side),
+                                  daemon=True)
         processes.append(process)
         process.start()
 
     processes: list = []
     found: dict[int, list[Finding]] = {}
     try:
-        if pending and ready and _memory_holds(workers + 1):
+        if pending and (ready or side is not None) and _memory_holds(workers + 1):
             set_aside_survivors()
-            fork(len(here_only) + len(waiting))  # ends when no check that is ready is left
+            fork(len(here_only) + len(waiting), side)  # ends when no check that is ready is left
+        elif side is not None:
+            side.run_here()
         _compute_declared_analyses(corpus, ordered, check_crash)
         set_aside_survivors()  # documents, analyses: inherited by the workers, never walked by their collector
         for _ in range(workers):
@@ -145,15 +170,17 @@ def run_corpus_checks_shared(session: "Session", checks: Sequence[Check], worker
                 ends[0] += 1
             found[index] = _run_here(session, ordered[index])
             _progress(session, ordered[index], len(found), len(ordered))
-            _collect(session, ordered, results, found, block=False)
+            _collect(session, ordered, results, found, block=False, side=side)
         taken_by_workers = set(range(ends[0], len(ordered)))
-        while not taken_by_workers <= found.keys():
-            _collect(session, ordered, results, found, block=True)
+        while not taken_by_workers <= found.keys() or (side is not None and not side.done):
+            _collect(session, ordered, results, found, block=True, side=side)
             if not any(process.is_alive() for process in processes):
-                _collect(session, ordered, results, found, block=False)  # what they sent before exiting
+                _collect(session, ordered, results, found, block=False, side=side)  # what they sent before exiting
                 break
         for index in sorted(taken_by_workers - found.keys()):  # a worker died before reporting these
             found[index] = _run_here(session, ordered[index])
+        if side is not None and not side.done:  # failed in the worker, or it died first
+            side.run_here()
     finally:
         for process in processes:
             if process.is_alive():
@@ -284,7 +311,7 @@ def _progress(session: "Session", check: Check, done: int, total: int) -> None:
 
 
 def _collect(session: "Session", ordered: Sequence[Check], results, found: dict[int, list[Finding]],
-             block: bool) -> int:
+             block: bool, side: SideTask | None = None) -> int:
     """Take in what workers sent (one message, waiting up to a second when ``block``; else all
     that is there); the number of checks they finished. Raises the crash a worker reported."""
     taken = 0
@@ -294,6 +321,14 @@ def _collect(session: "Session", ordered: Sequence[Check], results, found: dict[
         except queue.Empty:
             return taken
         kind = message[0]
+        if kind == "side":
+            if side is not None and message[1] is not None:
+                with collector_paused(set_aside_after=True):
+                    side.result = pickle.loads(message[1])
+                side.here, side.done = False, True
+            if block:
+                return taken
+            continue
         if kind == "crash":
             _, message_text, remote = message
             raise CheckCrash(message_text) from WorkerTraceback(remote)
@@ -324,9 +359,10 @@ def _collect(session: "Session", ordered: Sequence[Check], results, found: dict[
             return taken
 
 
-def _worker(session: "Session", ordered: Sequence[Check], lock, ends, results, floor: int) -> None:
-    """A forked worker: takes checks from the back of ``ordered`` until none are left at
-    ``floor`` or above."""
+def _worker(session: "Session", ordered: Sequence[Check], lock, ends, results, floor: int,
+            side: SideTask | None = None) -> None:
+    """A forked worker: does ``side`` (if any), then takes checks from the back of ``ordered``
+    until none are left at ``floor`` or above."""
     from .runner import run_corpus_check
 
     corpus = session.corpus
@@ -334,6 +370,15 @@ def _worker(session: "Session", ordered: Sequence[Check], lock, ends, results, f
     cache = corpus.cache
     known_analyses = set(corpus.analysis_seconds)
     try:
+        if side is not None:
+            try:
+                result = side.func()
+                with collector_paused():
+                    payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:  # noqa: BLE001 - the main process does it again, and raises there
+                payload = None
+            results.put(("side", payload))
+            del side
         while True:
             with lock:
                 if ends[1] < ends[0] or ends[1] < floor:

@@ -1,6 +1,6 @@
 """Work shared with one forked helper process, taken from both ends of a list of tasks.
 
-For the report's steps after the checks (fingerprints, lines, columns and excerpts):
+For the report's steps after the checks (fingerprints and records: lines, columns, excerpts):
 by then every corpus check is done and, on a machine of two cores, the other core
 idles while this process works through every finding (100,000 documents: about 17 s
 of a 47 s warm run). A helper forked then inherits the findings and the corpus as
@@ -11,6 +11,11 @@ whoever finishes first takes the next and neither waits while there is work. The
 results are the same as ``[task(i) for i in range(count)]``: a task the helper fails
 (an exception, a result that does not pickle) and the tasks of a helper that dies are
 run here, where an exception then surfaces as it would without the helper.
+
+A helper costs more than its share of the work: a page of memory it shares with this
+process is copied when either first writes to it, and Python writes to every object it
+reads (its reference count). Reading 600,000 report records took twice as long while a
+forked helper was alive; work is shared only where that is worth it.
 
 Linux only (:func:`~copydesk.corpus_workers.can_fork`), and only when the memory holds
 another copy of this process (the helper shares its memory until one of them writes
@@ -110,4 +115,5 @@ def _helper(task: Callable[[int], object], lock, ends, results) -> None:
     finally:
         results.close()
         results.join_thread()  # everything sent before this process ends
+
 

@@ -323,3 +323,57 @@ def test_checks_cheap_to_send_go_to_the_back_the_longest_last():
         "XWK105", "XWK103", "XWK102", "XWK100", "XWK104", "XWK101"]
     assert [c.code for c in corpus_workers._longest_last(checks, last)] == [
         "XWK100", "XWK104", "XWK102", "XWK103", "XWK101", "XWK105"]
+
+
+class PerDocument(Check):
+    """Reports where it ran, per document (a test).
+
+    Why it matters: a test.
+
+    Example: none.
+    """
+
+    category = "test"
+    severity = Severity.INFO
+    code = "XWK010"
+    name = "worker-per-document"
+
+    def check_document(self, document):
+        yield self.finding(document, (0, 3), "ran here", data={"pid": os.getpid()})
+
+
+class DyingPerDocument(PerDocument):
+    __doc__ = PerDocument.__doc__
+    code = "XWK011"
+    name = "worker-per-document-dying"
+
+    def check_document(self, document):
+        if os.getpid() != PARENT["pid"]:
+            os._exit(9)
+        yield from super().check_document(document)
+
+
+def test_per_document_checks_after_a_run_with_the_cache_are_done_by_the_early_worker(project):
+    """The worker forked before the analyses does them (the cached ones read, an added document
+    checked) while this process computes the analyses; a first run does them here."""
+    first = run(project, 2, PerDocument, First, Waiting, cache="c")
+    assert first.exit_code == 0, first
+    assert pids(first)["XWK010"] == {os.getpid()}
+    project.write_corpus({"added.txt": STORY.replace("Monday", "Sunday")})
+    result = run(project, 2, PerDocument, First, Waiting, cache="c")
+    assert result.exit_code == 0, result
+    where = {f["document"]: f["data"]["pid"] for f in result.findings if f["code"] == "XWK010"}
+    assert where.pop("added.txt") != os.getpid()  # checked in the worker
+    assert set(where.values()) == {os.getpid()} and len(where) == len(DOCUMENTS)  # read from the cache
+    serial = run(project, 1, PerDocument, First, Waiting, cache="c")
+    assert ([(f["code"], f["document"]) for f in serial.findings]
+            == [(f["code"], f["document"]) for f in result.findings])
+
+
+def test_per_document_checks_of_an_early_worker_that_died_are_done_here(project):
+    assert run(project, 2, DyingPerDocument, First, Waiting, cache="c").exit_code == 0
+    project.write_corpus({"added.txt": STORY.replace("Monday", "Sunday")})
+    result = run(project, 2, DyingPerDocument, First, Waiting, cache="c")
+    assert result.exit_code == 0, result
+    assert pids(result)["XWK011"] == {os.getpid()}
+    assert len([f for f in result.findings if f["code"] == "XWK011"]) == len(DOCUMENTS) + 1

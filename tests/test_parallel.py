@@ -202,7 +202,8 @@ def test_corpus_checks_shared_with_a_forked_worker_give_the_same_report(generate
     forked: list[int] = []
     real = corpus_workers.run_corpus_checks_shared
     monkeypatch.setattr(corpus_workers, "run_corpus_checks_shared",
-                        lambda session, checks, workers: forked.append(workers) or real(session, checks, workers))
+                        lambda session, checks, workers, **side: forked.append(workers) or real(session, checks, workers,
+                                                                                             **side))
     monkeypatch.setenv("COPYDESK_DISABLE_PLUGIN_AUTOLOAD", "1")
     parallel = run_in_process(project, "corpus", "-j", "2")
     assert forked == [1]
@@ -236,6 +237,51 @@ def test_a_report_made_with_a_forked_helper_is_the_same_report(generated, monkey
     finally:
         (project.path / "copydesk.yaml").unlink()
     assert any(f["fingerprint"] == ignored["fingerprint"] for f in with_ignore["suppressed"])
+
+
+def test_per_document_checks_in_the_early_worker_give_the_same_report(generated, monkeypatch, tmp_path):
+    """After a run with the cache, ``-j 2`` has the worker forked before the corpus analyses
+    run the per-document checks (copydesk.runner.document_checks_beside) while this process
+    computes the analyses; the report, cache counts included, is the one they give in this
+    process, and a document edited since is checked there and kept in the cache."""
+    import shutil
+
+    from copydesk import corpus_workers, runner
+    from copydesk.testing import Project
+
+    if not corpus_workers.can_fork():
+        pytest.skip("workers are forked on Linux only")
+    project, _ = generated
+    monkeypatch.setattr(corpus_workers, "MIN_WORKER_DOCUMENTS", 100)
+    monkeypatch.setenv("COPYDESK_DISABLE_PLUGIN_AUTOLOAD", "1")
+    work = tmp_path / "project"
+    shutil.copytree(project.path / "corpus", work / "corpus")
+    copy = Project(work)
+
+    def run() -> dict[str, Any]:
+        result = copy.run("check", "corpus", "-q", "-f", "json", "-o", "report.json", "-j", "2")
+        assert result.exit_code in (0, 1), result
+        return without_timings(result.report)
+
+    sides: list = []
+    real_side = corpus_workers.SideTask
+    monkeypatch.setattr(corpus_workers, "SideTask", lambda func: sides.append(real_side(func)) or sides[-1])
+    run()  # a first run fills the cache; the per-document checks run here
+    assert sides == []
+    first = sorted(work.glob("corpus/*"))[0]
+    first.write_text(first.read_text(encoding="utf-8") + "\nThe desk added this paragraph later.\n", encoding="utf-8")
+    kept = tmp_path / "kept_cache"
+    shutil.copytree(work / ".copydesk_cache", kept)
+    shared = run()
+    again = run()  # the edit is in the cache now: read from it
+    assert [side.here for side in sides] == [False, False]  # both done by the worker
+    shutil.rmtree(work / ".copydesk_cache")
+    shutil.copytree(kept, work / ".copydesk_cache")
+    monkeypatch.setattr(runner, "document_checks_beside", lambda session: False)
+    assert run() == shared
+    assert run() == again
+    assert len(sides) == 2
+    assert shared["run"]["cache"]["misses"] > again["run"]["cache"]["misses"]
 
 
 def test_progress_chunks_give_the_same_findings(generated, monkeypatch):
