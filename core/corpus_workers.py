@@ -35,7 +35,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
-import queue
 import sys
 import traceback
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 from .checks import Check
 from .collector import collector_paused, set_aside_survivors
 from .errors import CheckCrash
+from .forked import receive, take
 from .model import Finding
 
 if TYPE_CHECKING:
@@ -162,12 +162,7 @@ def run_corpus_checks_shared(session: "Session", checks: Sequence[Check], worker
         set_aside_survivors()  # documents, analyses: inherited by the workers, never walked by their collector
         for _ in range(workers):
             fork(len(here_only))
-        while True:
-            with lock:
-                if ends[0] > ends[1]:
-                    break
-                index = ends[0]
-                ends[0] += 1
+        while (index := take(lock, ends, front=True)) is not None:
             found[index] = _run_here(session, ordered[index])
             _progress(session, ordered[index], len(found), len(ordered))
             _collect(session, ordered, results, found, block=False, side=side)
@@ -315,11 +310,7 @@ def _collect(session: "Session", ordered: Sequence[Check], results, found: dict[
     """Take in what workers sent (one message, waiting up to a second when ``block``; else all
     that is there); the number of checks they finished. Raises the crash a worker reported."""
     taken = 0
-    while True:
-        try:
-            message = results.get(timeout=1.0) if block else results.get_nowait()
-        except queue.Empty:
-            return taken
+    while (message := receive(results, block)) is not None:
         kind = message[0]
         if kind == "side":
             if side is not None and message[1] is not None:
@@ -357,6 +348,7 @@ def _collect(session: "Session", ordered: Sequence[Check], results, found: dict[
         _progress(session, check, len(found), len(ordered))
         if block:
             return taken
+    return taken
 
 
 def _worker(session: "Session", ordered: Sequence[Check], lock, ends, results, floor: int,
@@ -379,12 +371,7 @@ def _worker(session: "Session", ordered: Sequence[Check], lock, ends, results, f
                 payload = None
             results.put(("side", payload))
             del side
-        while True:
-            with lock:
-                if ends[1] < ends[0] or ends[1] < floor:
-                    break
-                index = ends[1]
-                ends[1] -= 1
+        while (index := take(lock, ends, front=False, floor=floor)) is not None:
             check = ordered[index]
             hits, misses = (cache.hits, cache.misses) if cache is not None else (0, 0)
             try:

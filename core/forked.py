@@ -34,6 +34,28 @@ from .collector import collector_paused
 T = TypeVar("T")
 
 
+def take(lock, ends, front: bool, floor: int = 0) -> int | None:
+    """The next index from one end of a list shared by processes (``ends``: a shared array of
+    [next index from the front, next index from the back]), or None when the ends have met
+    (from the back: or passed ``floor``)."""
+    with lock:
+        if ends[0] > ends[1] or (not front and ends[1] < floor):
+            return None
+        end = 0 if front else 1
+        index = ends[end]
+        ends[end] += 1 if front else -1
+        return index
+
+
+def receive(results, block: bool):
+    """The next message on ``results`` (a multiprocessing queue), waiting up to a second when
+    ``block``; None when there is none."""
+    try:
+        return results.get(timeout=1.0) if block else results.get_nowait()
+    except queue.Empty:
+        return None
+
+
 def map_shared(task: Callable[[int], T], count: int) -> list[T]:
     """``[task(0), ..., task(count - 1)]``, shared with a forked helper where one can be forked.
 
@@ -51,12 +73,7 @@ def map_shared(task: Callable[[int], T], count: int) -> list[T]:
     helper = context.Process(target=_helper, args=(task, lock, ends, results), daemon=True)
     helper.start()
     try:
-        while True:
-            with lock:
-                if ends[0] > ends[1]:
-                    break
-                index = ends[1]
-                ends[1] -= 1
+        while (index := take(lock, ends, front=False)) is not None:
             found[index] = task(index)
             _take(results, found, block=False)
         helpers = range(ends[0])  # the indices the helper took
@@ -82,11 +99,7 @@ def _take(results, found: dict, block: bool) -> int:
     """Read what the helper sent (one message, waiting up to a second when ``block``; else all
     there is); how many results were read."""
     taken = 0
-    while True:
-        try:
-            message = results.get(timeout=1.0) if block else results.get_nowait()
-        except queue.Empty:
-            return taken
+    while (message := receive(results, block)) is not None:
         index, payload = message
         if payload is not None:
             # acyclic and, in the report, kept to the end of the run (see collector.py)
@@ -94,18 +107,14 @@ def _take(results, found: dict, block: bool) -> int:
                 found[index] = pickle.loads(payload)
             taken += 1
         if block:
-            return taken
+            break
+    return taken
 
 
 def _helper(task: Callable[[int], object], lock, ends, results) -> None:
     """The forked helper: takes tasks from the front until the two ends meet."""
     try:
-        while True:
-            with lock:
-                if ends[0] > ends[1]:
-                    break
-                index = ends[0]
-                ends[0] += 1
+        while (index := take(lock, ends, front=True)) is not None:
             try:
                 with collector_paused():
                     payload = pickle.dumps(task(index), protocol=pickle.HIGHEST_PROTOCOL)

@@ -358,7 +358,7 @@ def build_report(
         # one finding never renumbers another
         everything = sorted([*findings, *(f for f, _ in suppressed)], key=Finding.sort_key)
         prints = dict(zip(map(id, everything), fingerprints(everything, corpus)))
-    places = Places(corpus)
+    places = Places(corpus) if records is None else None
     if records is not None:
         kept = [records[id(f)] for f in findings]
     else:
