@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import pickle
 import sys
 import traceback
 from dataclasses import dataclass
@@ -43,7 +42,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 from .checks import Check
 from .collector import collector_paused, set_aside_survivors
 from .errors import CheckCrash
-from .forked import receive, take
+from .forked import pickled_result, receive, take, unpickled
 from .model import Finding
 
 if TYPE_CHECKING:
@@ -314,9 +313,7 @@ def _collect(session: "Session", ordered: Sequence[Check], results, found: dict[
         kind = message[0]
         if kind == "side":
             if side is not None and message[1] is not None:
-                with collector_paused(set_aside_after=True):
-                    side.result = pickle.loads(message[1])
-                side.here, side.done = False, True
+                side.result, side.here, side.done = unpickled(message[1]), False, True
             if block:
                 return taken
             continue
@@ -330,10 +327,7 @@ def _collect(session: "Session", ordered: Sequence[Check], results, found: dict[
                 return taken
             continue
         _, index, payload, seconds, hits, misses, analysis_seconds, generation = message
-        # acyclic and kept to the end of the run: read with the collector paused, then set aside
-        # (100,000 documents: ATT002's findings took 9.2 s to read with it running, 1.5 s without)
-        with collector_paused(set_aside_after=True):
-            found[index] = pickle.loads(payload)
+        found[index] = unpickled(payload)
         check = ordered[index]
         session.check_seconds[check.code] = session.check_seconds.get(check.code, 0.0) + seconds
         corpus = session.corpus
@@ -363,13 +357,7 @@ def _worker(session: "Session", ordered: Sequence[Check], lock, ends, results, f
     known_analyses = set(corpus.analysis_seconds)
     try:
         if side is not None:
-            try:
-                result = side.func()
-                with collector_paused():
-                    payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-            except Exception:  # noqa: BLE001 - the main process does it again, and raises there
-                payload = None
-            results.put(("side", payload))
+            results.put(("side", pickled_result(side.func)))  # None: the main process does it again
             del side
         while (index := take(lock, ends, front=False, floor=floor)) is not None:
             check = ordered[index]
@@ -379,10 +367,8 @@ def _worker(session: "Session", ordered: Sequence[Check], lock, ends, results, f
             except CheckCrash as crash:  # reported as an internal error, exit 3, by the main process
                 results.put(("crash", str(crash), traceback.format_exc()))
                 return
-            try:
-                with collector_paused():  # DUP003's findings at 100,000 documents: 3.7 s with it running, 2.0 s
-                    payload = pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)
-            except Exception:  # noqa: BLE001 - findings that do not pickle (a plugin's data values)
+            payload = pickled_result(lambda: found)
+            if payload is None:  # findings that do not pickle (a plugin's data values)
                 results.put(("again", index))  # the main process runs this check itself
                 continue
             fresh = {name: spent for name, spent in corpus.analysis_seconds.items() if name not in known_analyses}
