@@ -19,6 +19,7 @@ from typing import Any, Sequence
 from . import __version__
 from .config import CONFIG_FILENAME, build_config, composed_schema, default_config_text
 from .errors import CheckCrash, ConfigError, CopydeskError, ExitCode, UsageError
+from .kept_records import materialize
 from .output import write_atomically, write_stdout
 
 
@@ -199,11 +200,14 @@ def cmd_check(args: argparse.Namespace, extra_plugins: Sequence[Any]) -> int:
     targets = _resolve_targets(config.report_targets, registry)
     progress = ProgressBar() if not args.quiet and sys.stderr.isatty() else None
     try:
-        outcome = run(config, jobs=args.jobs, pm=pm, registry=registry, progress=progress)
+        outcome = run(config, jobs=args.jobs, pm=pm, registry=registry, progress=progress, encoded_records=True)
     finally:
         if progress:
             progress.close()
     report = outcome.report
+    if not all(registry.formats[fmt].takes_encoded_records for fmt, _ in targets):
+        with collector_paused(set_aside_after=True):
+            materialize(report["findings"])
 
     with collector_paused():
         for fmt, output in targets:

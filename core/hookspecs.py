@@ -177,6 +177,12 @@ def copydesk_suppress_finding(session: "Session", finding: "Finding") -> "str | 
 def copydesk_modify_report(session: "Session", report: "dict[str, Any]") -> None:
     """The report has been built; modify it in place before it is validated and written.
 
+    Every record of ``report["findings"]`` is a dict here (with the cache, records kept from
+    the last run are decoded before the first implementation is called). A plugin whose
+    implementation matters only with some option registers it for that run
+    (:meth:`Session.register_plugin`): a run with no implementation writes the kept records
+    as they are, without decoding them.
+
     :param session: the run.
     :param report: the report as a JSON-ready dict (see ``copydesk schema report``).
     """

@@ -39,6 +39,8 @@ def dumps_printable(value: Any) -> str:
     ``json.dumps`` gives; floats may be spelt differently (``1e16`` for ``1e+16``),
     NaN and infinities become ``null`` (``NaN`` is not JSON), sets and tuples arrays.
     """
+    if msgspec is not None and type(value) is msgspec.Raw:  # encoded already, by this function (kept_records.py)
+        return bytes(value).decode("utf-8")
     if _encode is not None:
         try:
             text = _encode(value).decode("utf-8")
@@ -62,10 +64,14 @@ def dumps_printable_joined(values: Sequence[Any], separator: bytes, batch: int =
     records scattered in memory takes most of the time either way).
     """
     plain = _PLAIN + separator  # the separator's bytes are not the records' (JSON escapes controls)
+    raw = msgspec.Raw if msgspec is not None else None
     for at in range(0, len(values), batch):
         part = values[at : at + batch]
         data = None
-        if _encode is not None:
+        if raw is not None and type(part[0]) is raw and all(type(value) is raw for value in part):
+            # records kept from an earlier run, encoded as this function encodes them (kept_records.py)
+            data = separator.join(part)
+        elif _encode is not None:
             try:
                 data = separator.join([_encode(value) for value in part])
             except (TypeError, ValueError):  # a type it does not take; a lone surrogate
@@ -77,6 +83,28 @@ def dumps_printable_joined(values: Sequence[Any], separator: bytes, batch: int =
         if data is None:  # rare: record by record
             data = separator.join([dumps_printable(value).encode("utf-8") for value in part])
         yield data if at == 0 else separator + data
+
+
+def encode_each_printable(values: Sequence[Any], batch: int = 512) -> list[bytes]:
+    """``[dumps_printable(v).encode("utf-8") for v in values]``, a batch at a time as
+    :func:`dumps_printable_joined` does it: each record as the report writes it."""
+    result: list[bytes] = []
+    for at in range(0, len(values), batch):
+        part = values[at : at + batch]
+        encoded = None
+        if _encode is not None:
+            try:
+                encoded = [_encode(value) for value in part]
+            except (TypeError, ValueError):
+                encoded = None
+            if encoded is not None:
+                rest = b"".join(encoded).translate(None, _PLAIN)
+                if rest and not rest.decode("utf-8").isprintable():
+                    encoded = None
+        if encoded is None:
+            encoded = [dumps_printable(value).encode("utf-8") for value in part]
+        result.extend(encoded)
+    return result
 
 
 #: printable ASCII: never a reason to escape a record

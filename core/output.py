@@ -23,6 +23,11 @@ class Formatter:
     extension: ClassVar[str] = ".txt"
     description: ClassVar[str] = ""
     plugin: ClassVar[str] = ""
+    #: True for a format whose :meth:`chunks` takes records of the report's ``findings`` that are
+    #: still encoded, JSON bytes as :func:`copydesk.jsoncodec.dumps_printable` writes them
+    #: (:class:`msgspec.Raw`: records kept from the last run, see ``kept_records.py``). For any
+    #: other format the CLI decodes them into dicts first.
+    takes_encoded_records: ClassVar[bool] = False
 
     def __init__(self, color: bool = False, options: Mapping[str, Any] | None = None):
         self.color = color

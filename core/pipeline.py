@@ -17,6 +17,7 @@ from .collector import collector_paused, run_scope
 from .config import Config, validate_against_registry
 from .corpus import Corpus
 from .errors import CheckCrash, PluginError, UsageError
+from .kept_records import KeptRecords, has_encoded, materialize
 from .loading import load_corpus
 from .manager import Registry, collect_registry, make_plugin_manager
 from .model import Document, Finding, LoadProblem, Related
@@ -109,13 +110,19 @@ def problem_findings(problems: Sequence[LoadProblem], checks: Sequence[Check]) -
 
 
 def run(config: Config, *, jobs: int | None = None, extra_plugins: Sequence[Any] = (),
-        pm: Any = None, registry: Registry | None = None, progress: Any = None) -> RunOutcome:
+        pm: Any = None, registry: Registry | None = None, progress: Any = None,
+        encoded_records: bool = False) -> RunOutcome:
+    """One run. ``encoded_records``: the report's ``findings`` may hold records kept from the
+    last run still encoded (:class:`msgspec.Raw`, see kept_records.py), for a caller that writes
+    them with a format that takes them (``OutputFormat.takes_encoded_records``) or decodes them
+    (:func:`copydesk.kept_records.materialize`); by default every record is a dict."""
     with run_scope():  # the run's long-lived objects are set aside from collections (see collector.py)
-        return _run(config, jobs=jobs, extra_plugins=extra_plugins, pm=pm, registry=registry, progress=progress)
+        return _run(config, jobs=jobs, extra_plugins=extra_plugins, pm=pm, registry=registry, progress=progress,
+                    encoded_records=encoded_records)
 
 
 def _run(config: Config, *, jobs: int | None, extra_plugins: Sequence[Any], pm: Any, registry: Registry | None,
-         progress: Any) -> RunOutcome:
+         progress: Any, encoded_records: bool) -> RunOutcome:
     started = time.time()
     clock = time.perf_counter()
     if pm is None or registry is None:
@@ -140,23 +147,22 @@ def _run(config: Config, *, jobs: int | None, extra_plugins: Sequence[Any], pm: 
     session.corpus = Corpus(documents, registry.analyses, config.analysis_options(), make_mapper(jobs), cache,
                             refit_after=config.refit_after)
     try:
-        return _checked(session, config, registry, checks, problems, cache, started, clock, jobs)
+        return _checked(session, config, registry, checks, problems, cache, started, clock, jobs, encoded_records)
     finally:
         session.unregister_run_plugins()
+        if cache is not None:
+            cache.close()
 
 
 def _checked(session: Session, config: Config, registry: Registry, checks: list[Check],
-             problems: list[LoadProblem], cache: Cache | None, started: float, clock: float, jobs: int) -> RunOutcome:
+             problems: list[LoadProblem], cache: Cache | None, started: float, clock: float, jobs: int,
+             encoded_records: bool) -> RunOutcome:
     pm, settings = session.pm, config.corpus
     pm.hook.copydesk_session_start(session=session)
-    try:
-        # the runner's own list, sorted and extended in place: the run's findings, which the
-        # outcome keeps (RunOutcome.findings)
-        found = pm.hook.copydesk_run_checks(session=session)
-        findings = found if type(found) is list else list(found or [])
-    finally:
-        if cache is not None:
-            cache.close()
+    # the runner's own list, sorted and extended in place: the run's findings, which the
+    # outcome keeps (RunOutcome.findings)
+    found = pm.hook.copydesk_run_checks(session=session)
+    findings = found if type(found) is list else list(found or [])
     findings.extend(problem_findings(problems, checks))
     # the report: millions of small acyclic dicts, kept to the end (see collector.py)
     with collector_paused(set_aside_after=True):
@@ -165,7 +171,12 @@ def _checked(session: Session, config: Config, registry: Registry, checks: list[
         findings.sort(key=Finding.sort_key)
         # each finding's report record is made with its fingerprint (with a forked helper on a
         # large report); suppression does not change a record but for its suppressed_by
-        prints, records = records_of(findings, session.corpus)
+        # with the cache, the records of documents whose findings and texts did not change
+        # since the last run are read, encoded (kept_records.py)
+        # (the run's cache counts are of check results and analyses: taken before the records' table)
+        counts = (cache.hits, cache.misses) if cache is not None else (0, 0)
+        kept_records = KeptRecords.for_corpus(cache, session.corpus) if cache is not None else None
+        prints, records = records_of(findings, session.corpus, kept_records)
         ids = list(map(id, findings))
         session.fingerprints = dict(zip(ids, prints))
         kept, suppressed = suppress(session, findings)  # both in report order, as build_report is told
@@ -186,19 +197,28 @@ def _checked(session: Session, config: Config, registry: Registry, checks: list[
             findings=kept, suppressed=suppressed, fail_on=config.fail_on, prints=session.fingerprints,
             presorted=True, records=dict(zip(ids, records)),
         )
-        report["run"]["cache"] = {"enabled": cache is not None, "hits": cache.hits if cache else 0,
-                                  "misses": cache.misses if cache else 0}
+        report["run"]["cache"] = {"enabled": cache is not None, "hits": counts[0], "misses": counts[1]}
         generation = session.corpus.used_generation
         if cache is not None and generation is not None:
             report["run"]["cache"]["statistics"] = {
                 "fitted_documents": generation.fitted_documents, "changed_documents": generation.changed_documents,
                 "refit": generation.refit, "refit_after": config.refit_after,
             }
-        pm.hook.copydesk_modify_report(session=session, report=report)
+        if pm.hook.copydesk_modify_report.get_hookimpls():
+            # the hooks read and edit records as dicts; those to be kept are checked as made
+            if kept_records is not None and validate_report(report):
+                kept_records = None  # invalid before the hooks: the final check says why; nothing kept
+            materialize(report["findings"])
+            pm.hook.copydesk_modify_report(session=session, report=report)
         problems_in_report = validate_report(report)
         if problems_in_report:
             raise CheckCrash("the report does not match its schema (a plugin bug?): " + "; ".join(problems_in_report[:5]))
-        return RunOutcome(report, session, fails(report["findings"], config.fail_on), findings)
+        if kept_records is not None:
+            kept_records.commit()
+        if not encoded_records:
+            materialize(report["findings"])
+        return RunOutcome(report, session, report["summary"]["failed"] if has_encoded(report["findings"])
+                          else fails(report["findings"], config.fail_on), findings)
 
 
 def suppress(session: Session, findings: list[Finding]) -> tuple[list[Finding], list[tuple[Finding, str]]]:

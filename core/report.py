@@ -13,12 +13,14 @@ from collections import Counter
 from datetime import datetime, timezone
 from functools import lru_cache
 from importlib import resources
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from .model import Document, Finding, Severity, Span
 
 if TYPE_CHECKING:
     from .corpus import Corpus
+    from .kept_records import KeptRecords
 
 #: Version of the report format; see the schema's description for the rules.
 SCHEMA_VERSION = "1.2.0"
@@ -52,6 +54,13 @@ def validate_report(report: Mapping[str, Any]) -> list[str]:
     A valid report is confirmed by the compiled validator; only a report it rejects
     goes through jsonschema, whose messages name every violation.
     """
+    findings = report.get("findings")
+    if isinstance(findings, list) and findings and any(type(record) is not dict for record in findings):
+        from .kept_records import Raw
+
+        # records kept encoded (kept_records.py) were valid in the report they were kept from:
+        # the rest is checked (a problem's position then counts only those)
+        report = {**report, "findings": [record for record in findings if type(record) is not Raw]}
     fast = _fast_validator()
     if fast is not None:
         try:
@@ -284,7 +293,8 @@ SHARE_MIN_FINDINGS = 20_000
 SHARE_PIECES = 32
 
 
-def records_of(findings: list[Finding], corpus: "Corpus | None") -> tuple[list[str], list[dict[str, Any]]]:
+def records_of(findings: list[Finding], corpus: "Corpus | None",
+               kept: "KeptRecords | None" = None) -> tuple[list[str], list[Any]]:
     """``(fingerprints(findings, corpus), [finding_dict(...) of each finding])`` for ``findings``
     in report order (:meth:`Finding.sort_key`: each document's findings together).
 
@@ -292,7 +302,14 @@ def records_of(findings: list[Finding], corpus: "Corpus | None") -> tuple[list[s
     fingerprints are numbered within a document, so pieces cut at document boundaries are
     independent. At 100,000 documents (615,000 findings) they took ~11 s on one core while
     the other idled; reading the helper's records back costs about a third of building them.
+
+    With ``kept`` (the cache's :class:`~copydesk.kept_records.KeptRecords`), a document whose
+    findings and texts are those of the last run gets its fingerprints and records from
+    there, the records encoded (:class:`msgspec.Raw`); the others' are made (and encoded to
+    be kept). ``kept`` is told this run's table (:meth:`~copydesk.kept_records.KeptRecords.keep`).
     """
+    if kept is not None:
+        return _records_with(findings, corpus, kept)
     bounds = _document_bounds(findings, SHARE_PIECES if len(findings) >= SHARE_MIN_FINDINGS else 1)
     places = Places(corpus)  # in the helper: its own copy, filled by the pieces it takes
 
@@ -309,6 +326,68 @@ def records_of(findings: list[Finding], corpus: "Corpus | None") -> tuple[list[s
         prints.extend(piece_prints)
         records.extend(piece_records)
     return prints, records
+
+
+def _records_with(findings: list[Finding], corpus: "Corpus | None", kept: "KeptRecords") -> tuple[list[str], list[Any]]:
+    """:func:`records_of` with kept records (see there)."""
+    from .forked import map_shared
+    from .kept_records import findings_digest, made
+
+    starts = _document_starts(findings)
+    ranges = list(zip(starts, starts[1:]))
+    digests = [findings_digest(findings[a:b]) for a, b in ranges]
+    carried = [kept.carried(findings[a].document, digest) for (a, _), digest in zip(ranges, digests)]
+    todo = [k for k, group in enumerate(carried) if group is None]
+    to_make = sum(ranges[k][1] - ranges[k][0] for k in todo)
+    # the groups to make, in pieces of about equal findings, for map_shared
+    pieces = SHARE_PIECES if to_make >= SHARE_MIN_FINDINGS else 1
+    cuts, done = [0], 0
+    for at, k in enumerate(todo):
+        done += ranges[k][1] - ranges[k][0]
+        if done * pieces >= to_make * len(cuts) and at + 1 < len(todo):
+            cuts.append(at + 1)
+    cuts.append(len(todo))
+    places = Places(corpus)
+
+    def piece(p: int) -> list:
+        result = []
+        for k in todo[cuts[p] : cuts[p + 1]]:
+            part = findings[ranges[k][0] : ranges[k][1]]
+            prints = fingerprints(part, corpus)
+            records = [finding_dict(f, fp, corpus, places) for f, fp in zip(part, prints)]
+            result.append((records, made(part, digests[k], prints, records)))
+        return result
+
+    made_groups: dict[int, Any] = {}
+    for p, piece_result in enumerate(map_shared(piece, len(cuts) - 1) if todo else []):
+        made_groups.update(zip(todo[cuts[p] : cuts[p + 1]], piece_result))
+    prints: list[str] = []
+    records: list[Any] = []
+    table: list = []
+    for k, (a, _) in enumerate(ranges):
+        group = carried[k]
+        if group is not None:
+            group_prints, group_records = kept.records(group)
+            table.append((findings[a].document, group))
+        else:
+            group_records, entry = made_groups[k]
+            group_prints = entry.prints
+            table.append((findings[a].document, entry))
+        prints.extend(group_prints)
+        records.extend(group_records)
+    kept.keep(table)
+    return prints, records
+
+
+def _document_starts(findings: list[Finding]) -> list[int]:
+    """Where each document's findings begin in ``findings`` (report order), and ``len(findings)``."""
+    starts, last = [], None
+    for at, document in enumerate(map(attrgetter("document"), findings)):
+        if document != last:
+            starts.append(at)
+            last = document
+    starts.append(len(findings))
+    return starts
 
 
 def _document_bounds(findings: list[Finding], pieces: int) -> list[int]:
@@ -366,6 +445,8 @@ def build_report(
     dropped = []
     for finding, reason in suppressed:
         entry = records[id(finding)] if records is not None else finding_dict(finding, prints[id(finding)], corpus, places)
+        if type(entry) is not dict:  # kept encoded (kept_records.py): its dict, to say why it is suppressed
+            entry = _decoded_record(entry)
         entry["suppressed_by"] = reason
         dropped.append(entry)
     return {
@@ -395,5 +476,28 @@ def build_report(
         ],
         "findings": kept,
         "suppressed": dropped,
-        "summary": summarise(kept, dropped, fail_on),
+        # from the findings themselves: records kept encoded are not read (the same counts)
+        "summary": _summary_of(findings, dropped, fail_on),
     }
+
+
+def _summary_of(findings: list[Finding], dropped: list[dict[str, Any]], fail_on: str) -> dict[str, Any]:
+    """:func:`summarise` of the records of ``findings``, counted from the findings."""
+    by_severity: Counter[str] = Counter()
+    for severity, count in Counter(map(attrgetter("severity"), findings)).items():
+        by_severity[_SEVERITY_NAMES[severity] if type(severity) is Severity else str(severity)] += count
+    return {
+        "findings": len(findings),
+        "suppressed": len(dropped),
+        "by_category": dict(sorted(Counter(map(attrgetter("category"), findings)).items())),
+        "by_severity": dict(sorted(by_severity.items())),
+        "by_code": dict(sorted(Counter(map(attrgetter("code"), findings)).items())),
+        "fail_on": fail_on,
+        "failed": fails([{"severity": name} for name in by_severity], fail_on),
+    }
+
+
+def _decoded_record(entry: Any) -> dict[str, Any]:
+    from .kept_records import materialize
+
+    return materialize([entry])[0]

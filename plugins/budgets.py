@@ -234,14 +234,24 @@ def copydesk_session_start(session):
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise UsageError(f"{session.config.path}: {problems[0]}{more}")
     session.stash[STASH_KEY] = {"budgets": budgets, "lines": []}
+    session.register_plugin(BudgetsReport())
 
 
-@hookimpl(trylast=True)
-def copydesk_modify_report(session, report):
-    # trylast: after other plugins changed the report, measure what it finally says
-    state = session.stash.get(STASH_KEY)
-    if state is None:
-        return
+class BudgetsReport:
+    """The budgets' measure of the report, registered for a run with budgets only: a
+    ``copydesk_modify_report`` hook has the report's records decoded for it (kept_records.py)."""
+
+    @hookimpl(trylast=True)
+    def copydesk_modify_report(self, session, report):
+        # trylast: after other plugins changed the report, measure what it finally says
+        state = session.stash.get(STASH_KEY)
+        if state is None:
+            return
+        measure_report(session, report, state)
+
+
+def measure_report(session, report, state) -> None:
+    """Each budget measured on the report's findings (and those suppressed as out of scope), in its summary."""
     counted = report["findings"] + [f for f in report.get("suppressed", [])
                                     if f.get("suppressed_by", "").startswith(OUT_OF_SCOPE_PREFIX)]
     ran = {row["code"] for row in report["run"]["checks"]}

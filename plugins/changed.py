@@ -169,6 +169,7 @@ def copydesk_session_start(session):
         return
     session.stash[STASH_KEY] = changed_documents(session.corpus, session.config.corpus.paths, ref)
     session.register_plugin(ChangedSuppression())
+    session.register_plugin(ChangedReport())
 
 
 def in_scope(state: ChangedState, finding: Any, real: RealPaths, corpus: Any) -> bool:
@@ -199,18 +200,22 @@ class ChangedSuppression:
         return f"changed-since {state.ref}: document not changed"
 
 
-@hookimpl
-def copydesk_modify_report(session, report):
-    state = session.stash.get(STASH_KEY)
-    if state is None:
-        return
-    report["run"]["changed_since"] = {
-        "ref": state.ref,
-        "commit": state.commit,
-        "changed_files": state.changed_files,
-        "changed_documents": len(state.documents),
-        "findings_out_of_scope": state.out_of_scope,
-    }
+class ChangedReport:
+    """The report's ``run.changed_since``, registered for a run with ``--changed-since`` only: a
+    ``copydesk_modify_report`` hook has the report's records decoded for it (kept_records.py)."""
+
+    @hookimpl
+    def copydesk_modify_report(self, session, report):
+        state = session.stash.get(STASH_KEY)
+        if state is None:
+            return
+        report["run"]["changed_since"] = {
+            "ref": state.ref,
+            "commit": state.commit,
+            "changed_files": state.changed_files,
+            "changed_documents": len(state.documents),
+            "findings_out_of_scope": state.out_of_scope,
+        }
 
 
 @hookimpl

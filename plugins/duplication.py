@@ -757,7 +757,9 @@ class NearDuplicate(Check):
                 f"near-duplicate of {cluster.canonical}: {jac:.0%} of word shingles shared "
                 f"({con:.0%} of the shorter text found in the other); cluster of {len(cluster.members)}",
                 related=[Related(cluster.canonical, None, round(jac, 4))],
-                data={"cluster": cluster.id, "cluster_size": len(cluster.members),
+                # the cluster named by its first document (in id order), not its number: numbers
+                # shift whenever a cluster before it comes or goes, and every other record with them
+                data={"cluster": cluster.members[0], "cluster_size": len(cluster.members),
                       "jaccard": round(jac, 4), "containment": round(con, 4)},
                 anchor=cluster.canonical,
             )

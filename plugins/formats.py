@@ -75,6 +75,7 @@ class JsonFormat(Formatter):
     name = "json"
     extension = ".json"
     description = "the full report as JSON, valid against `copydesk schema report`"
+    takes_encoded_records = True  # written as they are (dumps_printable_joined)
 
     def render(self, report: dict[str, Any]) -> str:
         return "".join(piece if type(piece) is str else piece.decode("utf-8") for piece in self.chunks(report))

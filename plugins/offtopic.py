@@ -402,6 +402,18 @@ def _without_overlaps(found):
 # ----------------------------------------------------------------------- TOP002
 
 _WEAK_KINDS = {"dateline", "kicker", "separator"}
+#: a repeated line's count of documents is given to two significant digits from here on
+_ROUND_FROM = 100
+
+
+def _about(count: int) -> int:
+    """``count`` as a repeated line's finding gives it: exact below :data:`_ROUND_FROM`, else
+    to two significant digits. A line held by thousands of documents changes count with
+    nearly every corpus update; the exact number would change the finding (and the report's
+    record) in each of those documents, for nothing a reader needs."""
+    if count < _ROUND_FROM:
+        return count
+    return round(count, 2 - len(str(count)))
 _KIND_TEXT = {
     "caption": "a photo caption or credit",
     "navigation": "a navigation or promotion line",
@@ -479,7 +491,8 @@ class Boilerplate(Check):
 
     def _furniture(self, doc, span, kind, count=0, related=()):
         text = doc.text[span.start:span.end]
-        detail = f" (in {count} documents)" if count else ""
+        count = _about(count)
+        detail = (f" (in about {count:,} documents)" if count >= _ROUND_FROM else f" (in {count} documents)") if count else ""
         severity = Severity.INFO if kind in _WEAK_KINDS else None
         return self.finding(
             doc, span, f"“{_quote(text)}” is {_KIND_TEXT[kind]}{detail}, not part of the story; expected article text only",
