@@ -42,6 +42,7 @@ from typing import Any, Sequence
 import msgspec
 
 from .cache import Cache, _folder_digest, worth_rewriting
+from .output import _umask
 from .jsoncodec import encode_each_printable
 from .model import Finding
 
@@ -280,6 +281,7 @@ class KeptRecords:
                         current, size = [], 0
                 if current:
                     _flush(handle, current, size, offset, chunks)
+            os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's 0600: the cache's other files' permissions
             os.replace(temporary, self.directory / name)
         except BaseException:
             try:

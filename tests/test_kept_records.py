@@ -4,7 +4,6 @@ findings and texts did not change, made again for the others, never trusted when
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
