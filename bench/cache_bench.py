@@ -62,7 +62,8 @@ def main() -> None:
         cache = report["run"]["cache"]
         print(f"documents {args.n}, edited {args.edit}, checks {len(report['run']['checks'])}, jobs {args.jobs}")
         print(f"cold {cold:.1f} s, warm {warm:.1f} s, warm/cold {warm / cold:.1%}; warm peak {warm_peak:.0f} MB; "
-              f"cache hits {cache['hits']}, misses {cache['misses']}; statistics {cache.get('statistics')}")
+              f"cache hits {cache['hits']}, misses {cache['misses']}; statistics {cache.get('statistics')}; "
+              f"report records {cache.get('records')}")
         print(f"warm run, slowest parts: {split(report)}")
 
 

@@ -125,6 +125,7 @@ class KeptRecords:
         self.pieces: dict[tuple[bool, int], memoryview] = {}  # (in the delta?, piece) -> its bytes
         self.changed: set[str] = set()
         self.pending: list[tuple[str, Carried | Made]] | None = None
+        self.counts = {"carried": 0, "made": 0}  # this run's records (records_of)
         self._read()
 
     @classmethod

@@ -114,7 +114,7 @@ def run(config: Config, *, jobs: int | None = None, extra_plugins: Sequence[Any]
         encoded_records: bool = False) -> RunOutcome:
     """One run. ``encoded_records``: the report's ``findings`` may hold records kept from the
     last run still encoded (:class:`msgspec.Raw`, see kept_records.py), for a caller that writes
-    them with a format that takes them (``OutputFormat.takes_encoded_records``) or decodes them
+    them with a format that takes them (``Formatter.takes_encoded_records``) or decodes them
     (:func:`copydesk.kept_records.materialize`); by default every record is a dict."""
     with run_scope():  # the run's long-lived objects are set aside from collections (see collector.py)
         return _run(config, jobs=jobs, extra_plugins=extra_plugins, pm=pm, registry=registry, progress=progress,
@@ -172,8 +172,8 @@ def _checked(session: Session, config: Config, registry: Registry, checks: list[
         # each finding's report record is made with its fingerprint (with a forked helper on a
         # large report); suppression does not change a record but for its suppressed_by
         # with the cache, the records of documents whose findings and texts did not change
-        # since the last run are read, encoded (kept_records.py)
-        # (the run's cache counts are of check results and analyses: taken before the records' table)
+        # since the last run are read, encoded (kept_records.py); the run's cache counts are
+        # of check results and analyses: taken before the records' table is read
         counts = (cache.hits, cache.misses) if cache is not None else (0, 0)
         kept_records = KeptRecords.for_corpus(cache, session.corpus) if cache is not None else None
         prints, records = records_of(findings, session.corpus, kept_records)
@@ -198,6 +198,8 @@ def _checked(session: Session, config: Config, registry: Registry, checks: list[
             presorted=True, records=dict(zip(ids, records)),
         )
         report["run"]["cache"] = {"enabled": cache is not None, "hits": counts[0], "misses": counts[1]}
+        if kept_records is not None:
+            report["run"]["cache"]["records"] = dict(kept_records.counts)
         generation = session.corpus.used_generation
         if cache is not None and generation is not None:
             report["run"]["cache"]["statistics"] = {

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .kept_records import KeptRecords
 
 #: Version of the report format; see the schema's description for the rules.
-SCHEMA_VERSION = "1.2.0"
+SCHEMA_VERSION = "1.3.0"
 
 
 @lru_cache(maxsize=1)
@@ -382,6 +382,7 @@ def _records_with(findings: list[Finding], corpus: "Corpus | None", kept: "KeptR
         prints.extend(group_prints)
         records.extend(group_records)
     kept.keep(table)
+    kept.counts = {"carried": len(findings) - to_make, "made": to_make}
     return prints, records
 
 

@@ -58,6 +58,8 @@ def test_a_second_run_carries_every_record_over_and_writes_the_same_report(proje
     assert first.report["findings"] and encoded_count(first) == 0  # nothing kept yet: all made
     second = run()
     assert encoded_count(second) == len(second.report["findings"]) == len(first.report["findings"])
+    assert first.report["run"]["cache"]["records"] == {"carried": 0, "made": len(first.findings)}
+    assert second.report["run"]["cache"]["records"] == {"carried": len(second.findings), "made": 0}
     assert cached_json(second) == cached_json(first) == uncached()
     assert [path.name for path in (project / ".copydesk_cache").glob("records-*.bin")]  # the records' file
 
