@@ -55,12 +55,13 @@ def validate_report(report: Mapping[str, Any]) -> list[str]:
     goes through jsonschema, whose messages name every violation.
     """
     findings = report.get("findings")
-    if isinstance(findings, list) and findings and any(type(record) is not dict for record in findings):
-        from .kept_records import Raw
+    if isinstance(findings, list):
+        from .kept_records import Raw, has_encoded
 
-        # records kept encoded (kept_records.py) were valid in the report they were kept from:
-        # the rest is checked (a problem's position then counts only those)
-        report = {**report, "findings": [record for record in findings if type(record) is not Raw]}
+        if has_encoded(findings):
+            # records kept encoded (kept_records.py) were valid in the report they were kept from:
+            # the rest is checked (a problem's position then counts only those)
+            report = {**report, "findings": [record for record in findings if type(record) is not Raw]}
     fast = _fast_validator()
     if fast is not None:
         try:
@@ -258,18 +259,6 @@ def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, bool)):
         return value
     return str(value)
-
-
-def summarise(findings: list[dict[str, Any]], suppressed: list[dict[str, Any]], fail_on: str) -> dict[str, Any]:
-    return {
-        "findings": len(findings),
-        "suppressed": len(suppressed),
-        "by_category": dict(sorted(Counter(f["category"] for f in findings).items())),
-        "by_severity": dict(sorted(Counter(f["severity"] for f in findings).items())),
-        "by_code": dict(sorted(Counter(f["code"] for f in findings).items())),
-        "fail_on": fail_on,
-        "failed": fails(findings, fail_on),
-    }
 
 
 def fails(findings: Iterable[Mapping[str, Any]], fail_on: str) -> bool:
@@ -483,13 +472,13 @@ def build_report(
         ],
         "findings": kept,
         "suppressed": dropped,
-        # from the findings themselves: records kept encoded are not read (the same counts)
         "summary": _summary_of(findings, dropped, fail_on),
     }
 
 
 def _summary_of(findings: list[Finding], dropped: list[dict[str, Any]], fail_on: str) -> dict[str, Any]:
-    """:func:`summarise` of the records of ``findings``, counted from the findings."""
+    """The report's ``summary`` of the kept ``findings`` and the ``dropped`` (suppressed) records,
+    counted from the findings (the same counts as their records': records kept encoded are not read)."""
     by_severity: Counter[str] = Counter()
     for severity, count in Counter(map(attrgetter("severity"), findings)).items():
         by_severity[_SEVERITY_NAMES[severity] if type(severity) is Severity else str(severity)] += count
