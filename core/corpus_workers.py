@@ -129,10 +129,11 @@ def run_corpus_checks_shared(session: "Session", checks: Sequence[Check], worker
     waiting = [c for c in shared if pending & _reads(c)]
     ready = [c for c in shared if not pending & _reads(c)]
     last = _last_costs(corpus)
+    here = sum(_seconds(c, last) for c in here_only) if last else 0.0
     if last and pending and ready:  # ready ones go to a worker forked first, from the back
-        waiting, ready = _arranged(waiting, last), _longest_last(ready, last)
+        waiting, ready = _arranged(waiting, last, workers, here), _longest_last(ready, last)
     elif last:
-        waiting, ready = _arranged(waiting + ready, last), []
+        waiting, ready = _arranged(waiting + ready, last, workers, here), []
     ordered = here_only + waiting + ready
     for document in corpus.documents:  # views the per-document checks left (run in this process)
         document.forget_views()
@@ -203,6 +204,8 @@ SEND_SECONDS_PER_OBJECT = 2e-6
 #: a check is sent to the back of the list (a worker's side) when sending its findings back
 #: would cost less than this share of its own time
 SEND_SHARE = 0.25
+#: seconds a worker spends pickling one finding or related entry for this process (collector paused)
+PICKLE_SECONDS_PER_OBJECT = 1e-6
 
 
 def _last_costs(corpus) -> dict[str, tuple[float, int]]:
@@ -226,24 +229,54 @@ def _keep_costs(corpus, costs: dict[str, tuple[float, int]]) -> None:
                                                           for code, (seconds, objects) in costs.items()}})
 
 
-def _arranged(checks: list[Check], last: dict[str, tuple[float, int]]) -> list[Check]:
+def _arranged(checks: list[Check], last: dict[str, tuple[float, int]], workers: int = 1,
+              here: float = 0.0) -> list[Check]:
     """``checks`` arranged by what they cost in the last run. This process takes from the front,
-    workers from the back. Checks whose findings are cheap to send back (under ``SEND_SHARE`` of
-    their time) go to the back, the longest last; the others to the front, the longest first
-    (and checks the last run did not time first of all: nothing is known of them). So each
-    side starts with its longest, and findings that cost more to send than to find stay here:
-    in code order at 100,000 documents, the last check this process took (TOP001, 4.6 s)
-    started when the worker had 1 s left, and with the longest at both ends regardless of
-    their findings, the worker took ATT002 and DUP003, whose findings took 11 s more to send."""
-    def cheap_to_send(check: Check) -> bool:
-        if check.code not in last:
-            return False
-        spent, objects = last[check.code]
-        return objects * SEND_SECONDS_PER_OBJECT < SEND_SHARE * spent
+    workers from the back; each side gets its longest first (the back's longest last), and
+    checks the last run did not time go first of all (nothing is known of them).
 
-    front = sorted((c for c in checks if not cheap_to_send(c)), key=lambda c: -_seconds(c, last))
-    back = _longest_last([c for c in checks if cheap_to_send(c)], last)
-    return front + back
+    With one worker and every check timed, the split is the one the last run's costs say ends
+    soonest (:func:`_split`: every way to split up to ``MAX_SPLIT_CHECKS`` checks is tried),
+    counting what sending a check's findings back costs both sides and ``here`` seconds of
+    checks this process runs anyway. Else checks whose findings are cheap to send back
+    (under ``SEND_SHARE`` of their time) go to the back, the others to the front: findings
+    that cost more to send than to find stay here (in code order at 100,000 documents, the
+    worker took ATT002 and DUP003, whose findings took 11 s more to send)."""
+    timed = [c for c in checks if c.code in last]
+    untimed = [c for c in checks if c.code not in last]
+    if workers == 1 and 2 <= len(timed) <= MAX_SPLIT_CHECKS:
+        back = _split(timed, last, here)
+    else:
+        back = [c for c in timed if last[c.code][1] * SEND_SECONDS_PER_OBJECT < SEND_SHARE * last[c.code][0]]
+    front = sorted((c for c in timed if c not in back), key=lambda c: -_seconds(c, last))
+    return untimed + front + _longest_last(back, last)
+
+
+#: up to this many corpus checks, every split between this process and one worker is tried
+MAX_SPLIT_CHECKS = 12
+
+
+def _split(checks: list[Check], last: dict[str, tuple[float, int]], here: float) -> list[Check]:
+    """The checks a single worker should take for the checks to end soonest by the last run's
+    costs: this process runs ``here`` seconds, its own checks and reads the worker's findings back
+    (``SEND_SECONDS_PER_OBJECT``); the worker runs its checks and pickles their findings
+    (``PICKLE_SECONDS_PER_OBJECT``). At 100,000 documents (warm), taking from both ends of one
+    list left this process idle 2.5 s at the end while the worker ran TOP002 and sent its
+    78,000 findings."""
+    own = [last[c.code][0] for c in checks]
+    sent = [last[c.code][1] * SEND_SECONDS_PER_OBJECT for c in checks]
+    pickled = [last[c.code][1] * PICKLE_SECONDS_PER_OBJECT for c in checks]
+    total = here + sum(own)
+    best: tuple[float, float, int] | None = None
+    for mask in range(1 << len(checks)):
+        taken = [k for k in range(len(checks)) if mask >> k & 1]
+        worker = sum(own[k] + pickled[k] for k in taken)
+        main = total - sum(own[k] for k in taken) + sum(sent[k] for k in taken)
+        candidate = (max(main, worker), main + worker, mask)  # soonest, then least work in all
+        if best is None or candidate < best:
+            best = candidate
+    assert best is not None
+    return [c for k, c in enumerate(checks) if best[2] >> k & 1]
 
 
 def _longest_last(checks: list[Check], last: dict[str, tuple[float, int]]) -> list[Check]:

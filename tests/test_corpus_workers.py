@@ -318,14 +318,30 @@ def test_with_a_cache_checks_are_arranged_by_what_they_cost_in_the_last_run(proj
     assert pids(run(project, 2, Long, Short, Heavy, cache="cache"))["XWK001"] != {os.getpid()}  # not unknown
 
 
-def test_checks_cheap_to_send_go_to_the_back_the_longest_last():
+def test_with_several_workers_checks_cheap_to_send_go_to_the_back_the_longest_last():
     checks = [reporting(f"XWK1{n:02}", f"worker-n{n}") for n in range(6)]
     last = {"XWK100": (1.0, 10), "XWK101": (6.0, 10), "XWK102": (3.0, 10 ** 6), "XWK103": (5.0, 10 ** 6),
             "XWK104": (2.0, 10)}  # XWK105 never timed: front, first
-    assert [c.code for c in corpus_workers._arranged(checks, last)] == [
+    assert [c.code for c in corpus_workers._arranged(checks, last, workers=2)] == [
         "XWK105", "XWK103", "XWK102", "XWK100", "XWK104", "XWK101"]
     assert [c.code for c in corpus_workers._longest_last(checks, last)] == [
         "XWK100", "XWK104", "XWK102", "XWK103", "XWK101", "XWK105"]
+
+
+def test_with_one_worker_checks_are_split_to_end_soonest_by_the_last_run():
+    """The split the last run's costs say ends soonest, what sending findings back costs counted
+    on both sides; each side's longest first (the worker takes from the back)."""
+    checks = [reporting(f"XWK1{n:02}", f"worker-n{n}") for n in range(5)]
+    last = {"XWK100": (1.0, 10), "XWK101": (6.0, 10), "XWK102": (3.0, 10 ** 6), "XWK103": (5.0, 10 ** 6),
+            "XWK104": (2.0, 10)}
+    order = [c.code for c in corpus_workers._arranged(checks, last, workers=1)]
+    # this process: XWK103, XWK102 and XWK100 (9 s); the worker: XWK101 and XWK104 (8 s), its longest first
+    assert order == ["XWK103", "XWK102", "XWK100", "XWK104", "XWK101"]
+    # with 3 s of checks that run only here, the worker takes more (9 s against 11)
+    assert [c.code for c in corpus_workers._split(checks, last, here=3.0)] == ["XWK100", "XWK101", "XWK104"]
+    # findings that cost more to send than to find stay here, even when the split is uneven
+    heavy = {**last, "XWK101": (6.0, 10 ** 7)}
+    assert "XWK101" not in [c.code for c in corpus_workers._split(checks, heavy, here=0.0)]
 
 
 class PerDocument(Check):
