@@ -129,7 +129,7 @@ def run_corpus_checks_shared(session: "Session", checks: Sequence[Check], worker
     waiting = [c for c in shared if pending & _reads(c)]
     ready = [c for c in shared if not pending & _reads(c)]
     last = _last_costs(corpus)
-    here = sum(_seconds(c, last) for c in here_only) if last else 0.0
+    here = sum(last[c.code][0] for c in here_only if c.code in last)  # (untimed: nothing known of them)
     if last and pending and ready:  # ready ones go to a worker forked first, from the back
         waiting, ready = _arranged(waiting, last, workers, here), _longest_last(ready, last)
     elif last:
