@@ -318,7 +318,7 @@ def _compute_declared_analyses(corpus, ordered: Sequence[Check], check_crash) ->
             if name not in corpus.analysis_names:
                 continue
             try:
-                with collector_paused(collect_young_after=True):
+                with collector_paused(set_aside_after=True):  # kept to the end of the run (collector.py)
                     corpus.analysis(name)
             except CheckCrash:
                 raise
@@ -397,22 +397,27 @@ def _worker(session: "Session", ordered: Sequence[Check], lock, ends, results, f
         while (index := take(lock, ends, front=False, floor=floor)) is not None:
             check = ordered[index]
             hits, misses = (cache.hits, cache.misses) if cache is not None else (0, 0)
-            try:
-                found, seconds = run_corpus_check(session, check)
-            except CheckCrash as crash:  # reported as an internal error, exit 3, by the main process
-                results.put(("crash", str(crash), traceback.format_exc()))
-                return
-            payload = pickled_result(lambda: found)
-            if payload is None:  # findings that do not pickle (a plugin's data values)
-                results.put(("again", index))  # the main process runs this check itself
-                continue
-            fresh = {name: spent for name, spent in corpus.analysis_seconds.items() if name not in known_analyses}
-            known_analyses.update(fresh)
-            results.put(("done", index, payload, seconds,
-                         (cache.hits - hits) if cache is not None else 0,
-                         (cache.misses - misses) if cache is not None else 0,
-                         fresh, corpus.used_generation))
-            del found, payload
+            # the collector stays paused until the findings are sent and gone: then only
+            # the cycles the check left are walked (collector.py)
+            with collector_paused():
+                try:
+                    found, seconds = run_corpus_check(session, check, kept=False)
+                except CheckCrash as crash:  # reported as an internal error, exit 3, by the main process
+                    results.put(("crash", str(crash), traceback.format_exc()))
+                    return
+                payload = pickled_result(lambda: found)
+                del found
+                if payload is None:  # findings that do not pickle (a plugin's data values)
+                    results.put(("again", index))  # the main process runs this check itself
+                    continue
+                fresh = {name: spent for name, spent in corpus.analysis_seconds.items() if name not in known_analyses}
+                known_analyses.update(fresh)
+                results.put(("done", index, payload, seconds,
+                             (cache.hits - hits) if cache is not None else 0,
+                             (cache.misses - misses) if cache is not None else 0,
+                             fresh, corpus.used_generation))
+                del payload
+            set_aside_survivors()
     finally:
         results.close()
         results.join_thread()  # everything sent before this process exits

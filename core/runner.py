@@ -368,13 +368,15 @@ def run_corpus_checks(session: Session, checks: Sequence[Check]) -> list[Finding
     return findings
 
 
-def run_corpus_check(session: Session, check: Check) -> tuple[list[Finding], float]:
+def run_corpus_check(session: Session, check: Check, kept: bool = True) -> tuple[list[Finding], float]:
     """One corpus check on the session's corpus: (its findings, the seconds it took). Raises
-    :class:`CheckCrash` naming the check if it raises. Its text views are dropped after it."""
+    :class:`CheckCrash` naming the check if it raises. Its text views are dropped after it.
+    ``kept``: the findings live to the end of the run here (set aside for the collector,
+    see collector.py); a worker that sends them away passes False and collects after."""
     corpus = session.corpus
     started = time.perf_counter()
     try:
-        with collector_paused(collect_young_after=True):  # see collector.py
+        with collector_paused(set_aside_after=kept):
             found = list(check.check_corpus(corpus))
     except CheckCrash:
         raise
