@@ -214,6 +214,8 @@ DATE_KEYS = ("date", "published", "publication_date", "pubdate", "published_at")
 
 
 def _date(document: Document) -> str | None:
+    if not document.metadata:  # a text file's document has none
+        return None
     for key in DATE_KEYS:
         value = document.metadata.get(key)
         if isinstance(value, str) and _DATE.match(value):

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
 from copydesk import Document
+from copydesk.model import quick_init
 
 BUILTIN_LEXICON = "tortured_phrases.tsv"
 #: Placeholder for ``*`` (one capitalised word) while an entry is tokenised.
@@ -146,6 +147,7 @@ def gap_key(gap: str) -> str:
     return _SOFT_GAP.sub("", gap)
 
 
+@quick_init  # millions are read back from the cache on a warm run
 @dataclass(frozen=True, slots=True)
 class Word:
     """A word of the text: a token, or a hyphen-separated part of one."""
