@@ -19,7 +19,7 @@ from .errors import ExitCode, UsageError
 from .hookspecs import hookimpl, hookspec
 from .jsoncodec import dumps_printable, dumps_printable_joined
 from .loading import CorpusSettings, Loader
-from .model import Document, Finding, LoadProblem, Related, Severity, Span
+from .model import Document, Finding, LoadProblem, Related, Severity, Span, quick_init
 from .output import Formatter, write_atomically
 from .runner import plan_document_checks, run_corpus_checks, run_document_work, store_document_results
 
@@ -59,6 +59,7 @@ __all__ = [
     "hookimpl",
     "hookspec",
     "main",
+    "quick_init",
     "plan_document_checks",
     "run_corpus_checks",
     "run_document_work",

@@ -50,7 +50,7 @@ class EmptyDocument(Check):
     severity = Severity.WARNING
 
     def check_document(self, document):
-        if not document.text.strip():
+        if not document.text or document.text.isspace():
             what = "is empty" if not document.text else "contains only whitespace"
             yield self.finding(document, None, f"document {what}", anchor="")
 

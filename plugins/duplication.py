@@ -18,8 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from copydesk import Analysis, Check, Related, Severity, Span, hookimpl
-from copydesk.model import quick_init
+from copydesk import Analysis, Check, Related, Severity, Span, hookimpl, quick_init
 from copydesk.plugins.dup_align import AlignedPassage, align, seed_positions, stem
 from copydesk.plugins.dup_batch import (
     _numpy,
@@ -73,7 +72,7 @@ class ExactDuplicate(Check):
 
     def check_corpus(self, corpus):
         first_by_digest: dict[str, str] = {}
-        nonempty = [d for d in corpus if d.text.strip()]  # empty documents are CD002's business
+        nonempty = [d for d in corpus if d.text and not d.text.isspace()]  # empty documents are CD002's business
         # fingerprints from the incremental cache for unchanged texts
         digests = corpus.per_document("dup001-fingerprint/1", normalized_fingerprint, nonempty)
         for document, digest in zip(nonempty, digests):  # sorted by id, so the first copy is the first by id
@@ -466,7 +465,7 @@ class Reuse(Analysis):
     def compute(self, corpus) -> ReuseAnalysis:
         np = _numpy()
         o = self.options
-        docs = [d for d in corpus if d.text.strip()]
+        docs = [d for d in corpus if d.text and not d.text.isspace()]  # (strip() copies every text)
         size, seed_size = o["shingle_size"], o["seed_size"]
         feature_settings = (size, o["num_perm"], seed_size, o["seed_sample"])
         # with a cache (and numpy), results of a full run are read as arrays (dup_kept.py)

@@ -152,7 +152,7 @@ class OffTopicPassage(Check):
 
     def check_corpus(self, corpus):
         o = self.options
-        nonempty = [doc for doc in corpus if doc.text.strip()]
+        nonempty = [doc for doc in corpus if doc.text and not doc.text.isspace()]
         ids = [doc.id for doc in nonempty]
         # story units: read when needed (a warm run needs those of changed and re-judged documents)
         stories = _Stories(corpus, nonempty)
@@ -638,7 +638,7 @@ class OffTopicDocument(Check):
         if o["keywords"]:
             yield from self._against_keywords(docs)
             return
-        by_id = {d.id: d for d in corpus if d.text.strip()}
+        by_id = {d.id: d for d in corpus if d.text and not d.text.isspace()}
         counted: dict = {}
 
         def bags_of(ids):

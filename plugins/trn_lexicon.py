@@ -18,8 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
-from copydesk import Document
-from copydesk.model import quick_init
+from copydesk import Document, quick_init
 
 BUILTIN_LEXICON = "tortured_phrases.tsv"
 #: Placeholder for ``*`` (one capitalised word) while an entry is tokenised.
