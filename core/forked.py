@@ -76,14 +76,18 @@ def unpickled(payload: bytes):
         return pickle.loads(payload)
 
 
-def map_shared(task: Callable[[int], T], count: int) -> list[T]:
+def map_shared(task: Callable[[int], T], count: int, meanwhile: Callable[[], object] | None = None) -> list[T]:
     """``[task(0), ..., task(count - 1)]``, shared with a forked helper where one can be forked.
 
     ``task`` must not depend on what the other tasks did in this process: the helper
-    runs its share in its own copy of the process (side effects there are lost)."""
+    runs its share in its own copy of the process (side effects there are lost).
+    ``meanwhile``: called in this process (once, before it takes tasks) while the helper
+    already works; with no helper, first."""
     from .corpus_workers import _memory_holds, can_fork
 
     if count < 2 or not can_fork() or not _memory_holds(2):
+        if meanwhile is not None:
+            meanwhile()
         return [task(index) for index in range(count)]
     context = multiprocessing.get_context("fork")
     lock = context.Lock()
@@ -93,6 +97,8 @@ def map_shared(task: Callable[[int], T], count: int) -> list[T]:
     helper = context.Process(target=_helper, args=(task, lock, ends, results), daemon=True)
     helper.start()
     try:
+        if meanwhile is not None:
+            meanwhile()
         while (index := take(lock, ends, front=False)) is not None:
             found[index] = task(index)
             _take(results, found, block=False)

@@ -110,7 +110,7 @@ class KeptRecords:
     written file is found again only through an index that names it.
     """
 
-    def __init__(self, cache: Cache, texts: dict[str, str]):
+    def __init__(self, cache: Cache, texts: dict[str, str], read: bool = True):
         from .report import SCHEMA_VERSION
 
         self.cache = cache
@@ -126,13 +126,24 @@ class KeptRecords:
         self.changed: set[str] = set()
         self.pending: list[tuple[str, Carried | Made]] | None = None
         self.counts = {"carried": 0, "made": 0}  # this run's records (records_of)
-        self._read()
+        self._was_read = False
+        if read:
+            self.read()
 
     @classmethod
-    def for_corpus(cls, cache: Cache, corpus: Any) -> "KeptRecords":
-        return cls(cache, {document.id: document.sha256 for document in corpus})
+    def for_corpus(cls, cache: Cache, corpus: Any, read: bool = True) -> "KeptRecords":
+        """The table of ``cache`` for ``corpus``'s texts; ``read=False``: read by the first
+        :meth:`read` (:func:`~copydesk.report.records_of` reads it while a helper already
+        digests the findings)."""
+        return cls(cache, {document.id: document.sha256 for document in corpus}, read)
 
     # ------------------------------------------------------------------ reading
+
+    def read(self) -> None:
+        """Read the table (once)."""
+        if not self._was_read:
+            self._was_read = True
+            self._read()
 
     def _read(self) -> None:
         stored = self.cache.get_many(self.namespace, ["base", "delta"])

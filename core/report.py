@@ -329,7 +329,8 @@ def _records_with(findings: list[Finding], corpus: "Corpus | None", kept: "KeptR
     parts = SHARE_PIECES if len(findings) >= SHARE_MIN_FINDINGS else 1
     edges = [len(ranges) * k // parts for k in range(parts + 1)]
     digests = [digest for part in map_shared(
-        lambda k: [findings_digest(findings[a:b]) for a, b in ranges[edges[k] : edges[k + 1]]], parts)
+        lambda k: [findings_digest(findings[a:b]) for a, b in ranges[edges[k] : edges[k + 1]]], parts,
+        meanwhile=kept.read)  # the table is read here while the helper digests (both ~0.7 s at 100,000 documents)
         for digest in part]
     carried = [kept.carried(findings[a].document, digest) for (a, _), digest in zip(ranges, digests)]
     todo = [k for k, group in enumerate(carried) if group is None]

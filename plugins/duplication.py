@@ -16,6 +16,7 @@ from array import array
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, Callable, Iterator
 
 from copydesk import Analysis, Check, Related, Severity, Span, hookimpl, quick_init
@@ -312,7 +313,9 @@ def _near_duplicates_kept(corpus, docs: list, worth: tuple, o: dict) -> dict[tup
     similar = np.flatnonzero((jac >= o["near_duplicate_jaccard"]) | (con >= o["near_duplicate_containment"]))
     for i, j, pair_jac, pair_con in zip(firsts[similar].tolist(), others[similar].tolist(), jac[similar].tolist(),
                                         con[similar].tolist()):
-        a, b = sorted((docs[i].id, docs[j].id))
+        a, b = docs[i].id, docs[j].id
+        if b < a:
+            a, b = b, a
         pairs[(a, b)] = SimilarPair(a, b, "near-duplicate", round(pair_jac, 4), round(pair_con, 4))
     return pairs
 
@@ -527,7 +530,9 @@ class Reuse(Analysis):
         for i, j, score in scored:
             if score < o["story_threshold"]:
                 continue
-            a, b = sorted((docs[i].id, docs[j].id))
+            a, b = docs[i].id, docs[j].id
+            if b < a:
+                a, b = b, a
             known = pairs.get((a, b))
             # a pair linked by a few passages can still be a retelling (a summary quoting
             # its source); only copies and heavily reused pairs are left out
@@ -540,8 +545,8 @@ class Reuse(Analysis):
         result = ReuseAnalysis(
             near_duplicate_clusters=_clusters(near_links, lengths, dates),
             story_clusters=_clusters(list(pairs) + [(p.a, p.b) for p in story_pairs], lengths, dates),
-            pairs=sorted([*pairs.values(), *story_pairs], key=lambda p: (p.a, p.b, p.kind)),
-            passages=sorted(passages, key=lambda p: (p.a, p.b, p.a_span.start)),
+            pairs=sorted([*pairs.values(), *story_pairs], key=attrgetter("a", "b", "kind")),
+            passages=sorted(passages, key=attrgetter("a", "b", "a_span.start")),
             shingle_size=size,
         )
         return result.index()
@@ -694,22 +699,37 @@ def canonical_of(members: list[str], lengths: dict[str, int], dates: dict[str, s
 
 
 def _clusters(links: list[tuple[str, str]], lengths: dict[str, int], dates: dict[str, str]) -> list[Cluster]:
+    """The connected groups of documents that ``links`` join (union-find), by first member."""
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
-        parent.setdefault(x, x)
         while parent[x] != x:
             parent[x] = parent[parent[x]]
             x = parent[x]
         return x
 
+    get = parent.get
     for a, b in links:
-        ra, rb = find(a), find(b)
+        # a root, or a member one step below its root, needs no call of find (most are: at
+        # 100,000 documents, 1.2 million calls took ~0.6 s of a warm run's analysis)
+        ra = get(a)
+        if ra is None:
+            parent[a] = ra = a
+        elif parent[ra] != ra:
+            ra = find(a)
+        rb = get(b)
+        if rb is None:
+            parent[b] = rb = b
+        elif parent[rb] != rb:
+            rb = find(b)
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
     groups: dict[str, list[str]] = defaultdict(list)
     for member in parent:
-        groups[find(member)].append(member)
+        root = parent[member]
+        if parent[root] != root:
+            root = find(member)
+        groups[root].append(member)
     ordered = sorted((sorted(g) for g in groups.values()), key=lambda g: g[0])
     return [Cluster(i + 1, tuple(g), canonical_of(g, lengths, dates)) for i, g in enumerate(ordered)]
 

@@ -506,3 +506,39 @@ def test_quoted_passages_are_clipped_as_the_joined_words_would_be():
         joined = " ".join(words)
         expected = joined if len(joined) <= width else joined[: width - 1].rstrip() + "…"
         assert _clipped(words, width) == expected
+
+
+def test_clusters_are_the_connected_groups_of_the_links():
+    """_clusters' union-find against a plain graph walk, on random link sets."""
+    import random
+    from collections import defaultdict
+
+    from copydesk.plugins.duplication import _clusters
+
+    def walked(links):
+        neighbours = defaultdict(set)
+        for a, b in links:
+            neighbours[a].add(b)
+            neighbours[b].add(a)
+        seen, groups = set(), []
+        for start in neighbours:
+            if start in seen:
+                continue
+            seen.add(start)
+            stack, group = [start], []
+            while stack:
+                node = stack.pop()
+                group.append(node)
+                for other in neighbours[node] - seen:
+                    seen.add(other)
+                    stack.append(other)
+            groups.append(tuple(sorted(group)))
+        return sorted(groups)
+
+    rng = random.Random(5)
+    for _ in range(200):
+        size = rng.randint(1, 40)
+        links = [(f"d{rng.randrange(size):02d}.txt", f"d{rng.randrange(size):02d}.txt") for _ in range(rng.randint(0, 60))]
+        clusters = _clusters(links, {}, {})
+        assert [c.members for c in clusters] == walked(links)
+        assert [c.id for c in clusters] == list(range(1, len(clusters) + 1))
