@@ -318,6 +318,21 @@ def test_with_a_cache_checks_are_arranged_by_what_they_cost_in_the_last_run(proj
     assert pids(run(project, 2, Long, Short, Heavy, cache="cache"))["XWK001"] != {os.getpid()}  # not unknown
 
 
+def test_a_cold_runs_costs_do_not_arrange_the_next_run(project):
+    """A run that computed everything (its per-document results missing from the cache) keeps
+    costs that say nothing of a run that reads the cache: that one is arranged in code order,
+    and keeps its own costs, by which the run after it is arranged."""
+    Long = type("Long", (First,), {"__doc__": Reporting.__doc__, "pause": 0.8})
+    Short = type("Short", (Second,), {"__doc__": Reporting.__doc__, "pause": 0.05})
+    cold = run(project, 2, Long, Short, Heavy, PerDocument, cache="cache")
+    assert cold.exit_code == 0, cold
+    assert pids(cold)["XWK001"] == {os.getpid()}  # code order
+    warm = run(project, 2, Long, Short, Heavy, PerDocument, cache="cache")
+    assert pids(warm)["XWK001"] == {os.getpid()}, "the cold run's costs are not used"
+    again = run(project, 2, Long, Short, Heavy, PerDocument, cache="cache")
+    assert pids(again)["XWK001"] != {os.getpid()} and pids(again)["XWK003"] == {os.getpid()}
+
+
 def test_with_several_workers_checks_cheap_to_send_go_to_the_back_the_longest_last():
     checks = [reporting(f"XWK1{n:02}", f"worker-n{n}") for n in range(6)]
     last = {"XWK100": (1.0, 10), "XWK101": (6.0, 10), "XWK102": (3.0, 10 ** 6), "XWK103": (5.0, 10 ** 6),
