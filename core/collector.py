@@ -60,26 +60,19 @@ def set_aside_survivors() -> None:
 
 
 @contextmanager
-def collector_paused(collect_young_after: bool = False, set_aside_after: bool = False) -> Iterator[None]:
+def collector_paused(set_aside_after: bool = False) -> Iterator[None]:
     """Automatic collection off inside the block (restored after, if it was on).
-
-    ``collect_young_after``: collect the objects made inside the block, once, at
-    its end: any reference cycles among them are freed, and those that live on
-    are walked once instead of at every growth step (and, inside :func:`run_scope`,
-    set aside until the run ends: :func:`set_aside_survivors`).
 
     ``set_aside_after``: inside :func:`run_scope`, set everything aside at the end
     of the block without collecting first: for blocks that make only acyclic,
-    long-lived data (the report), whose walk would free nothing.
+    long-lived data (analyses, findings, the report), whose walk would free nothing.
     """
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if collect_young_after:
-            set_aside_survivors()
-        elif set_aside_after and _setting_aside:
+        if set_aside_after and _setting_aside:
             gc.freeze()
         if enabled:
             gc.enable()

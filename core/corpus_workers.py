@@ -128,12 +128,12 @@ def run_corpus_checks_shared(session: "Session", checks: Sequence[Check], worker
     shared = [c for c in by_code if c.runs_in_worker]
     waiting = [c for c in shared if pending & _reads(c)]
     ready = [c for c in shared if not pending & _reads(c)]
-    last = _last_costs(corpus)
+    last, last_warm = _kept_costs(corpus)
     # a run that found most results in the cache is arranged only by the costs of such a run:
     # a cold run's say nothing of a warm one's (at 100,000 documents TOP001 took 168 s cold
     # and 4.8 s warm, ATT002 ~3.6 s both; arranged by them, the first warm run after a cold
     # one spent 14.2 s on its corpus checks, arranged in code order 13.1)
-    known = last if _last_run_was_warm(corpus) else {}
+    known = last if last_warm else {}
     here = sum(known[c.code][0] for c in here_only if c.code in known)  # (untimed: nothing known of them)
     if known and pending and ready:  # ready ones go to a worker forked first, from the back
         waiting, ready = _arranged(waiting, known, workers, here), _longest_last(ready, known)
@@ -218,27 +218,25 @@ PICKLE_SECONDS_PER_OBJECT = 3e-6
 def _last_costs(corpus) -> dict[str, tuple[float, int]]:
     """(seconds, findings plus related entries) of each corpus check in the last run with this
     cache ({} without one)."""
+    return _kept_costs(corpus)[0]
+
+
+def _kept_costs(corpus) -> tuple[dict[str, tuple[float, int]], bool]:
+    """:func:`_last_costs`, and whether that run found most of its results in the cache."""
     cache = corpus.cache
     if cache is None:
-        return {}
-    entry = _kept_costs_entry(cache)
+        return {}, False
+    counts = cache.hits, cache.misses
+    entry = cache.get_many(_COSTS_NAMESPACE, ["last"]).get("last")
+    cache.hits, cache.misses = counts  # scheduling, not a result: the report's counts are the checks'
+    if not isinstance(entry, dict):
+        return {}, False
     kept = entry.get("costs", entry)  # (before 2026-11-28 the costs alone, of a run of either kind)
     if not isinstance(kept, dict):
-        return {}
-    return {code: (float(cost[0]), int(cost[1])) for code, cost in kept.items()
-            if isinstance(cost, list) and len(cost) == 2 and all(isinstance(x, (int, float)) for x in cost)}
-
-
-def _kept_costs_entry(cache) -> dict:
-    counts = cache.hits, cache.misses
-    kept = cache.get_many(_COSTS_NAMESPACE, ["last"]).get("last")
-    cache.hits, cache.misses = counts  # scheduling, not a result: the report's counts are the checks'
-    return kept if isinstance(kept, dict) else {}
-
-
-def _last_run_was_warm(corpus) -> bool:
-    """Whether the last run whose costs are kept found most of its results in the cache."""
-    return corpus.cache is not None and _kept_costs_entry(corpus.cache).get("warm") is True
+        return {}, False
+    return ({code: (float(cost[0]), int(cost[1])) for code, cost in kept.items()
+             if isinstance(cost, list) and len(cost) == 2 and all(isinstance(x, (int, float)) for x in cost)},
+            entry.get("warm") is True)
 
 
 def _warm_so_far(corpus) -> bool:
