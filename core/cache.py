@@ -78,8 +78,13 @@ class Cache:
     def __init__(self, directory: str | Path, version: str):
         self.directory = Path(directory)
         self.version = version
-        self.hits = 0
-        self.misses = 0
+        # the entries this process looked up and found, and those it looked up and missed, by
+        # ``h`` (see :meth:`_keys`): the run's counts are of distinct entries, so that they do not
+        # depend on which process of a run looks an entry up first (a forked worker may compute
+        # and store an entry that this process then finds, or look it up after this process
+        # has computed it; both are one entry computed once, as in a run of one process)
+        self._found: set[int] = set()
+        self._missing: set[int] = set()
         self._now = time.time()
         self.directory.mkdir(parents=True, exist_ok=True)
         self._path = self.directory / "cache.sqlite"
@@ -127,12 +132,38 @@ class Cache:
             db.executescript(_SCHEMA)
             return db
 
+    @property
+    def hits(self) -> int:
+        """Distinct entries this run looked up and found, and never missed (a worker's
+        counts included once :meth:`add_counted` has them)."""
+        return len(self._found - self._missing)
+
+    @property
+    def misses(self) -> int:
+        """Distinct entries this run looked up and did not find (computed, then stored)."""
+        return len(self._missing)
+
+    def take_counted(self) -> tuple[set[int], set[int]]:
+        """The entries found and missed since the last call (or the fork), to be sent to the
+        process that reports the run (:meth:`add_counted` there); they are forgotten here."""
+        counted = self._found, self._missing
+        self._found, self._missing = set(), set()
+        return counted
+
+    def add_counted(self, counted: tuple[set[int], set[int]]) -> None:
+        """Counts :meth:`take_counted` gave (in another process): an entry counted both here
+        and there is counted once."""
+        self._found |= counted[0]
+        self._missing |= counted[1]
+
     def after_fork(self) -> None:
         """In a forked child process: a connection of its own. SQLite connections must not be
         used across a fork; the inherited one is kept, never used nor closed here (closing it
-        could release locks or touch the journal the parent's connection relies on)."""
+        could release locks or touch the journal the parent's connection relies on). Its counts
+        start empty: the parent has what was counted before the fork."""
         _inherited.append(self._db)
         self._db = self._open()
+        self._found, self._missing = set(), set()
 
     def _keys(self, namespace: str, keys: Iterable[str]) -> dict[int, tuple[bytes, str]]:
         """``h`` -> (database key, key), for many keys of one namespace. The database key is
@@ -149,11 +180,14 @@ class Cache:
             result.setdefault(int.from_bytes(db_key[:8], "big", signed=True), (db_key, key))
         return result
 
-    def get_many(self, namespace: str, keys: Iterable[str]) -> dict[str, Any]:
+    def get_many(self, namespace: str, keys: Iterable[str], counted: bool = True) -> dict[str, Any]:
         """Cached values for those ``keys`` that have one (and pass their checksum): JSON values
-        as JSON reads them back, and bytes values (a kept state's arrays) as bytes."""
+        as JSON reads them back, and bytes values (a kept state's arrays) as bytes.
+        ``counted=False``: not part of :attr:`hits` and :attr:`misses` (what schedules the
+        run rather than its results)."""
         wanted = self._keys(namespace, keys)
         found: dict[str, Any] = {}
+        found_hs: list[int] = []
         bad: list[int] = []
         stale: list[int] = []  # hits whose last use is to be brought forward
         hs = sorted(wanted)  # in the index's order: neighbouring pages are read together
@@ -171,6 +205,7 @@ class Cache:
                         bad.append(h)
                     else:
                         found[key] = value
+                        found_hs.append(h)
                         if used < self._now - TOUCH_AFTER_S:
                             stale.append(h)
             if stale:
@@ -181,8 +216,9 @@ class Cache:
         except sqlite3.DatabaseError as exc:
             self._failed(exc)
             return {}
-        self.hits += len(found)
-        self.misses += len(wanted) - len(found)
+        if counted:
+            self._found.update(found_hs)
+            self._missing.update(wanted.keys() - found_hs if found_hs else wanted)
         return found
 
     def put_many(self, namespace: str, values: Mapping[str, Any]) -> None:

@@ -226,9 +226,8 @@ def _kept_costs(corpus) -> tuple[dict[str, tuple[float, int]], bool]:
     cache = corpus.cache
     if cache is None:
         return {}, False
-    counts = cache.hits, cache.misses
-    entry = cache.get_many(_COSTS_NAMESPACE, ["last"]).get("last")
-    cache.hits, cache.misses = counts  # scheduling, not a result: the report's counts are the checks'
+    # scheduling, not a result: the report's counts are the checks'
+    entry = cache.get_many(_COSTS_NAMESPACE, ["last"], counted=False).get("last")
     if not isinstance(entry, dict):
         return {}, False
     kept = entry.get("costs", entry)  # (before 2026-11-28 the costs alone, of a run of either kind)
@@ -383,14 +382,13 @@ def _collect(session: "Session", ordered: Sequence[Check], results, found: dict[
             if block:
                 return taken
             continue
-        _, index, payload, seconds, hits, misses, analysis_seconds, generation = message
+        _, index, payload, seconds, counted, analysis_seconds, generation = message
         found[index] = unpickled(payload)
         check = ordered[index]
         session.check_seconds[check.code] = session.check_seconds.get(check.code, 0.0) + seconds
         corpus = session.corpus
-        if corpus.cache is not None:
-            corpus.cache.hits += hits
-            corpus.cache.misses += misses
+        if corpus.cache is not None and counted is not None:
+            corpus.cache.add_counted(counted)
         for name, spent in analysis_seconds.items():
             corpus.analysis_seconds.setdefault(name, spent)
         if generation is not None and corpus._generation is None:
@@ -418,7 +416,6 @@ def _worker(session: "Session", ordered: Sequence[Check], lock, ends, results, f
             del side
         while (index := take(lock, ends, front=False, floor=floor)) is not None:
             check = ordered[index]
-            hits, misses = (cache.hits, cache.misses) if cache is not None else (0, 0)
             # the collector stays paused until the findings are sent and gone: then only
             # the cycles the check left are walked (collector.py)
             with collector_paused():
@@ -435,8 +432,7 @@ def _worker(session: "Session", ordered: Sequence[Check], lock, ends, results, f
                 fresh = {name: spent for name, spent in corpus.analysis_seconds.items() if name not in known_analyses}
                 known_analyses.update(fresh)
                 results.put(("done", index, payload, seconds,
-                             (cache.hits - hits) if cache is not None else 0,
-                             (cache.misses - misses) if cache is not None else 0,
+                             cache.take_counted() if cache is not None else None,
                              fresh, corpus.used_generation))
                 del payload
             set_aside_survivors()

@@ -283,14 +283,14 @@ def copydesk_run_checks(session: Session) -> list[Finding]:
         if workers and document_checks_beside(session):
             side = SideTask(partial(document_phase_of, session, document_checks))
         else:
-            findings.extend(_merged(session, document_phase_of(session, document_checks), counted=True))
+            findings.extend(_merged(session, document_phase_of(session, document_checks)))
 
     if workers:
         corpus_found = run_corpus_checks_shared(session, corpus_checks, workers, side=side)
     else:
         corpus_found = run_corpus_checks(session, corpus_checks)
     if side is not None:
-        findings.extend(_merged(session, side.result, counted=side.here))
+        findings.extend(_merged(session, side.result))
     findings.extend(corpus_found)
     return findings
 
@@ -308,12 +308,12 @@ def document_checks_beside(session: Session) -> bool:
     return not session.progress and corpus.cache is not None and bool(_last_costs(corpus))
 
 
-def document_phase_of(session: Session, checks: Sequence[Check]) -> tuple[list[Finding], dict[str, float], int, int]:
+def document_phase_of(session: Session, checks: Sequence[Check]) -> tuple[list[Finding], dict[str, float], Any]:
     """The per-document checks of every document, from the cache where it has them: (findings
-    in document order, seconds per check code, cache hits, cache misses)."""
+    in document order, seconds per check code, the cache entries it counted (see
+    :meth:`~copydesk.cache.Cache.take_counted`; None without a cache))."""
     corpus = session.corpus
     cache = corpus.cache
-    hits, misses = (cache.hits, cache.misses) if cache is not None else (0, 0)
     spent_by_code: dict[str, float] = {}
     cached, work = plan_document_checks(corpus, checks)
     findings = list(cached)
@@ -331,21 +331,20 @@ def document_phase_of(session: Session, checks: Sequence[Check]) -> tuple[list[F
                 spent_by_code[code] = spent_by_code.get(code, 0.0) + spent
         if session.progress:
             session.progress("documents", min(begin + chunk, len(work)), len(work))
-    if cache is None:
-        return findings, spent_by_code, 0, 0
-    return findings, spent_by_code, cache.hits - hits, cache.misses - misses
+    # taken from the cache's counts and given back by _merged: in this process that changes
+    # nothing; from the worker forked before the analyses, they reach this process's counts
+    return findings, spent_by_code, cache.take_counted() if cache is not None else None
 
 
-def _merged(session: Session, phase: tuple[list[Finding], dict[str, float], int, int], counted: bool) -> list[Finding]:
-    """The findings of :func:`document_phase_of`, its seconds added to the session's (and its
-    cache counts to this process's cache, unless ``counted``: it ran here)."""
-    found, seconds, hits, misses = phase
+def _merged(session: Session, phase: tuple[list[Finding], dict[str, float], Any]) -> list[Finding]:
+    """The findings of :func:`document_phase_of`, its seconds added to the session's and its
+    cache counts to this process's cache (wherever it ran)."""
+    found, seconds, counted = phase
     for code, spent in seconds.items():
         session.check_seconds[code] = session.check_seconds.get(code, 0.0) + spent
     cache = session.corpus.cache
-    if cache is not None and not counted:
-        cache.hits += hits
-        cache.misses += misses
+    if cache is not None and counted is not None:
+        cache.add_counted(counted)
     return found
 
 

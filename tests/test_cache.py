@@ -399,3 +399,29 @@ def test_a_run_that_only_reads_leaves_the_cache_file_untouched(tmp_path):
         assert cache.get_many("ns", ["k", "missing"]) == {"k": [1, 2]}
         cache.close()
     assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+
+
+def test_cache_counts_are_of_distinct_entries_whichever_process_looks_first(tmp_path):
+    """A run's hits and misses count entries, not lookups: an entry one process computed
+    (a miss) and another then found, or that both missed, is one miss, as in a run of one
+    process; so the report's counts do not depend on which process got there first."""
+    from copydesk.cache import Cache
+
+    def run(worker_first: bool) -> tuple[int, int]:
+        folder = tmp_path / f"first-{worker_first}"
+        main, worker = Cache(folder, "t"), Cache(folder, "t")  # the worker: a connection of its own
+        main.put_many("ns", {"old": 1})
+        assert main.get_many("ns", ["old"]) == main.get_many("ns", ["old"]) == {"old": 1}  # found twice: one hit
+        first, second = (worker, main) if worker_first else (main, worker)
+        assert first.get_many("ns", ["new"]) == {}
+        first.put_many("ns", {"new": 2})
+        second.get_many("ns", ["new"])  # found when the worker stored it first, else missed again
+        assert main.get_many("costs", ["last"], counted=False) == {}  # scheduling: not counted
+        main.add_counted(worker.take_counted())
+        assert worker.take_counted() == (set(), set())  # taken once
+        counts = main.hits, main.misses
+        main.close()
+        worker.close()
+        return counts
+
+    assert run(worker_first=True) == run(worker_first=False) == (1, 1)
