@@ -64,7 +64,11 @@ def test_a_table_finds_each_pair_by_its_two_hashes_in_order_whatever_their_posit
     assert again.find(first, other).tolist() == table.find(first, other).tolist()
 
 
-def test_kept_results_compute_only_the_pairs_missing_from_the_table(tmp_path):
+@pytest.mark.parametrize("gather_below", [64, 0])  # rows gathered by position, or joined slice by slice
+def test_kept_results_compute_only_the_pairs_missing_from_the_table(tmp_path, monkeypatch, gather_below):
+    from copydesk.plugins import dup_kept
+
+    monkeypatch.setattr(dup_kept, "GATHER_ROWS_PER_PAIR", gather_below)
     rng = random.Random(2)
     first, other = random_pairs(rng, 400)
     cache = Cache(tmp_path, "test")
