@@ -88,7 +88,10 @@ def pair_arrays(keys, lengths, min_shared: int, max_holders: int, piece: int = P
             firsts = np.repeat(holders[elements], counts)
             step = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
             partners = holders[np.repeat(elements + 1, counts) + step]
-            codes = np.sort(firsts * n + partners)
+            # each (first, key) gives an ascending run of partners: a stable sort (a merge of
+            # runs) takes about half the time of the default one here (100,000 documents' seed
+            # and story candidates: 2.2 -> 1.3 s and 2.6 -> 1.4 s)
+            codes = np.sort(firsts * n + partners, kind="stable")
             new = np.concatenate(([True], codes[1:] != codes[:-1]))
             bounds = np.flatnonzero(new)
             times = np.diff(np.append(bounds, len(codes)))
