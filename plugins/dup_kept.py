@@ -242,12 +242,8 @@ def ragged(lengths) -> Any:
 def row_positions(indptr, pairs):
     """Positions, in a ragged layout ``indptr`` (row ``k``'s elements at ``indptr[k]:indptr[k + 1]``),
     of the elements of the rows ``pairs``, row after row in that order."""
-    import numpy as np
-
     starts = indptr[pairs]
-    lengths = indptr[pairs + 1] - starts
-    before = np.cumsum(lengths) - lengths
-    return np.repeat(starts - before, lengths) + np.arange(int(lengths.sum()), dtype=np.int64)
+    return _positions(starts, indptr[pairs + 1] - starts)
 
 
 def _layout(indptr, order):
