@@ -110,7 +110,7 @@ class KeptRecords:
     written file is found again only through an index that names it.
     """
 
-    def __init__(self, cache: Cache, texts: dict[str, str], read: bool = True):
+    def __init__(self, cache: Cache, texts: dict[str, str]):
         from .report import SCHEMA_VERSION
 
         self.cache = cache
@@ -126,16 +126,13 @@ class KeptRecords:
         self.changed: set[str] = set()
         self.pending: list[tuple[str, Carried | Made]] | None = None
         self.counts = {"carried": 0, "made": 0}  # this run's records (records_of)
-        self._was_read = False
-        if read:
-            self.read()
+        self._was_read = False  # the table is read by read(), not here
 
     @classmethod
-    def for_corpus(cls, cache: Cache, corpus: Any, read: bool = True) -> "KeptRecords":
-        """The table of ``cache`` for ``corpus``'s texts; ``read=False``: read by the first
-        :meth:`read` (:func:`~copydesk.report.records_of` reads it while a helper already
-        digests the findings)."""
-        return cls(cache, {document.id: document.sha256 for document in corpus}, read)
+    def for_corpus(cls, cache: Cache, corpus: Any) -> "KeptRecords":
+        """The table of ``cache`` for ``corpus``'s texts, to be read by :meth:`read`
+        (:func:`~copydesk.report.records_of` reads it while a helper already digests the findings)."""
+        return cls(cache, {document.id: document.sha256 for document in corpus})
 
     # ------------------------------------------------------------------ reading
 

@@ -175,7 +175,7 @@ def _checked(session: Session, config: Config, registry: Registry, checks: list[
         # since the last run are read, encoded (kept_records.py); the run's cache counts are
         # of check results and analyses: taken before the records' table is read
         counts = (cache.hits, cache.misses) if cache is not None else (0, 0)
-        kept_records = KeptRecords.for_corpus(cache, session.corpus, read=False) if cache is not None else None
+        kept_records = KeptRecords.for_corpus(cache, session.corpus) if cache is not None else None
         prints, records = records_of(findings, session.corpus, kept_records)
         ids = list(map(id, findings))
         session.fingerprints = dict(zip(ids, prints))
