@@ -223,6 +223,19 @@ def _checked(session: Session, config: Config, registry: Registry, checks: list[
                           else fails(report["findings"], config.fail_on), findings)
 
 
+def record_ignores(corpus: Corpus | None) -> dict[str, list[str]]:
+    """The selectors in each document's record field ``copydesk_ignore`` (a string or a list of
+    them: see docs/configuration.md), for the documents that have one."""
+    found: dict[str, list[str]] = {}
+    for document in corpus if corpus is not None else ():
+        value = document.metadata.get("copydesk_ignore") if document.metadata else None
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list):
+            found[document.id] = [str(item) for item in value]
+    return found
+
+
 def suppress(session: Session, findings: list[Finding]) -> tuple[list[Finding], list[tuple[Finding, str]]]:
     """Split findings into kept and suppressed (with the reason). When none is suppressed, the
     kept ones are ``findings`` itself (not a copy: see :func:`_checked`)."""
@@ -231,6 +244,9 @@ def suppress(session: Session, findings: list[Finding]) -> tuple[list[Finding], 
     # plugins that suppress only with some option register for that run (Session.register_plugin)
     ask = session.pm.hook.copydesk_suppress_finding
     ask_plugins = bool(ask.get_hookimpls())
+    ignores = record_ignores(corpus)
+    if not per_file and not ignores and not ask_plugins:
+        return findings, []  # nothing can suppress a finding (a pass over 615,000 findings took 0.3 s)
     suppressed: list[tuple[Finding, str]] = []
     suppressed_at: list[int] = []
     for at, finding in enumerate(findings):
@@ -238,12 +254,9 @@ def suppress(session: Session, findings: list[Finding]) -> tuple[list[Finding], 
         glob = ignored_by_file(finding.document, finding.code, per_file, registry) if per_file else None
         if glob is not None:
             reason = f"per_file_ignores: {glob}"
-        if reason is None and corpus is not None:
-            document = corpus.get(finding.document)
-            record_ignores = document.metadata.get("copydesk_ignore") if document is not None else None
-            if isinstance(record_ignores, str):
-                record_ignores = [record_ignores]
-            if isinstance(record_ignores, list) and matches_any(finding.code, map(str, record_ignores), registry):
+        if reason is None and ignores:
+            selectors = ignores.get(finding.document)
+            if selectors is not None and matches_any(finding.code, selectors, registry):
                 reason = "record field copydesk_ignore"
         if reason is None and ask_plugins:
             reason = ask(session=session, finding=finding)

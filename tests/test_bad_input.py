@@ -95,6 +95,23 @@ def test_jsonl_custom_fields_and_metadata_ignore(copydesk_project):
     assert result.report["suppressed"][0]["suppressed_by"] == "record field copydesk_ignore"
 
 
+def test_metadata_ignore_takes_one_selector_or_a_list_and_leaves_other_values_alone(copydesk_project):
+    # copies of one story: each copy but the first (by id) gets a DUP001 finding, unless its field suppresses it
+    lines = [
+        json.dumps({"id": "a-first", "text": STORY}),
+        json.dumps({"id": "b-one", "text": STORY, "copydesk_ignore": "DUP001"}),
+        json.dumps({"id": "c-category", "text": STORY, "copydesk_ignore": ["TRN", "DUP"]}),
+        json.dumps({"id": "d-other-code", "text": STORY, "copydesk_ignore": ["DUP002"]}),
+        json.dumps({"id": "e-not-a-selector", "text": STORY, "copydesk_ignore": 7}),
+    ]
+    copydesk_project.write_corpus({"feed.jsonl": "\n".join(lines)})
+    copydesk_project.write_config("version: 1\ncorpus: {paths: [corpus], include: ['*.jsonl']}\nselect: [DUP001]\n")
+    result = copydesk_project.run("check", "-f", "json")
+    assert sorted(f["document"] for f in result.report["findings"]) == ["d-other-code", "e-not-a-selector"]
+    assert sorted((f["document"], f["suppressed_by"]) for f in result.report["suppressed"]) == [
+        ("b-one", "record field copydesk_ignore"), ("c-category", "record field copydesk_ignore")]
+
+
 class Exploding(Check):
     """Raises on documents that mention volcanoes.
 
