@@ -58,6 +58,8 @@ def main() -> None:
                         help="time the warm run this many times, each on a copy of the folder after the cold run; "
                              "the ratio is of the median")
     args = parser.parse_args()
+    if args.warm_runs < 1:
+        parser.error("--warm-runs: give 1 or more")
     bodies = reuters_bodies()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "run"
@@ -89,7 +91,7 @@ def main() -> None:
               f"warm/cold {warm / cold:.1%}; warm peak {warm_peak:.0f} MB; "
               f"cache hits {cache['hits']}, misses {cache['misses']}; statistics {cache.get('statistics')}; "
               f"report records {cache.get('records')}")
-        print(f"warm run, slowest parts: {split(report)}")
+        print(f"warm run{' (the last)' if len(warm_runs) > 1 else ''}, slowest parts: {split(report)}")
 
 
 def edit(corpus: Path, n: int, count: int) -> None:
