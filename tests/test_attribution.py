@@ -216,6 +216,27 @@ def test_uncredited_reuse_is_flagged_with_related_documents_and_photo_note():
     assert "photo credit" in finding.message and "a.txt" in finding.message
 
 
+def test_only_links_of_the_selected_kinds_count_as_reuse():
+    from copydesk.plugins.duplication import ReuseAnalysis, SimilarPair
+
+    text = "The two leaders met on Friday and agreed to reopen the border crossing."
+    documents = [("a.txt", text), ("b.txt", text), ("c.txt", "The leaders agreed on Friday to open the crossing again.")]
+    reuse = ReuseAnalysis(pairs=[SimilarPair("a.txt", "b.txt", "near-duplicate", 0.9),
+                                 SimilarPair("a.txt", "c.txt", "same-story", 0.6)]).index()
+
+    def flagged(options, analysis=reuse):
+        return {f.document: sorted(r.document for r in f.related)
+                for f in UncreditedReuse(options).check_corpus(_stub_corpus(documents, analysis))}
+
+    assert flagged({}) == {"a.txt": ["b.txt", "c.txt"], "b.txt": ["a.txt"], "c.txt": ["a.txt"]}
+    assert flagged({"kinds": ["same-story"]}) == {"a.txt": ["c.txt"], "c.txt": ["a.txt"]}
+    assert flagged({"kinds": ["near-duplicate", "reused-passage"]}) == {"a.txt": ["b.txt"], "b.txt": ["a.txt"]}
+
+    # another plugin's analysis may link by a kind the options do not name: not counted
+    other = _StubReuse([_Pair("a.txt", "b.txt", "translated", 0.8), _Pair("a.txt", "c.txt", "same-story", 0.6)])
+    assert flagged({}, other) == {"a.txt": ["c.txt"], "c.txt": ["a.txt"]}
+
+
 def test_earliest_dated_document_is_the_original():
     first = Document("a.txt", "The two leaders met and agreed to reopen the crossing.", metadata={"date": "2024-03-01"})
     later = Document("b.txt", "The two leaders met and agreed to reopen the crossing.", metadata={"date": "2024-03-02"})
