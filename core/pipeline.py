@@ -195,7 +195,8 @@ def _checked(session: Session, config: Config, registry: Registry, checks: list[
             config_path=config.path, config_sha256=config.sha256, corpus=session.corpus,
             paths=list(settings.paths), checks=check_rows, analyses=analysis_rows,
             findings=kept, suppressed=suppressed, fail_on=config.fail_on, prints=session.fingerprints,
-            presorted=True, records=dict(zip(ids, records)),
+            # nothing suppressed: the records are in the findings' order already
+            presorted=True, records=records if not suppressed else dict(zip(ids, records)),
         )
         report["run"]["cache"] = {"enabled": cache is not None, "hits": counts[0], "misses": counts[1]}
         if kept_records is not None:

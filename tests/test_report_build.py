@@ -183,3 +183,35 @@ def test_a_presorted_report_is_the_report_of_the_same_findings_in_any_order():
     expected = report([f for f in shuffled if f is not ordered[0]], suppressed, False)
     assert [f["message"] for f in expected["findings"]] == [f.message for f in ordered[1:]]
     assert report(ordered[1:], suppressed, True) == expected
+
+
+def test_records_made_already_are_taken_by_id_or_in_order():
+    """The runner passes the records it made (records_of): by id(), or as a list in the order of the
+    kept findings then the suppressed ones; either gives the report that making them here gives."""
+    import pytest
+
+    from copydesk import Corpus, Finding
+    from copydesk.report import build_report, finding_dict, fingerprints
+
+    text = "The council met on Monday.\nIt voted to keep the library open, a spokesman said."
+    corpus = Corpus([Document("a.txt", text), Document("b.txt", text.upper())])
+    findings = sorted((Finding(code="XAA001", check="c", category="t", severity=Severity.INFO, message=f"m{start}",
+                               document=document, span=Span(start, start + 5))
+                       for document in ("a.txt", "b.txt") for start in (0, 9, 30)), key=Finding.sort_key)
+    prints = dict(zip(map(id, findings), fingerprints(findings, corpus)))
+    kept, suppressed = findings[1:], [(findings[0], "test")]
+
+    def report(records):
+        return build_report(version="t", started_at=0, duration_s=0, jobs=1, config_path="-", config_sha256="0" * 64,
+                            corpus=corpus, paths=["."], checks=[], analyses=[], findings=kept, suppressed=suppressed,
+                            fail_on="error", prints=prints, presorted=True, records=records)
+
+    def made(finding):
+        return finding_dict(finding, prints[id(finding)], corpus)
+
+    expected = report(None)
+    assert expected["suppressed"][0]["suppressed_by"] == "test" and len(expected["findings"]) == 5
+    assert report({id(f): made(f) for f in findings}) == expected
+    assert report([made(f) for f in [*kept, findings[0]]]) == expected
+    with pytest.raises(ValueError, match="5 records for 6 findings"):
+        report([made(f) for f in kept])
