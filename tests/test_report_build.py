@@ -213,5 +213,10 @@ def test_records_made_already_are_taken_by_id_or_in_order():
     assert expected["suppressed"][0]["suppressed_by"] == "test" and len(expected["findings"]) == 5
     assert report({id(f): made(f) for f in findings}) == expected
     assert report([made(f) for f in [*kept, findings[0]]]) == expected
+    # findings not in report order: a list follows the order they are given in
+    backwards = kept[::-1]
+    assert build_report(version="t", started_at=0, duration_s=0, jobs=1, config_path="-", config_sha256="0" * 64,
+                        corpus=corpus, paths=["."], checks=[], analyses=[], findings=backwards, suppressed=suppressed,
+                        fail_on="error", prints=prints, records=[made(f) for f in [*backwards, findings[0]]]) == expected
     with pytest.raises(ValueError, match="5 records for 6 findings"):
         report([made(f) for f in kept])
