@@ -14,6 +14,7 @@ class TextLoader(Loader):
 
     format = "text"
     suffixes = (".txt", ".md", ".text", ".markdown")
+    independent_files = True
 
     def load(self, path: Path, doc_id: str) -> Iterator[Document | LoadProblem]:
         raw = self.read_bytes(path)
@@ -33,6 +34,7 @@ class JsonlLoader(Loader):
 
     format = "jsonl"
     suffixes = (".jsonl", ".ndjson")
+    independent_files = True
     options_schema = {
         "type": "object",
         "properties": {
