@@ -22,7 +22,7 @@ from .loading import load_corpus
 from .manager import Registry, collect_registry, make_plugin_manager
 from .model import Document, Finding, LoadProblem, Related
 from .report import build_report, fails, records_of, validate_report
-from .runner import Session, default_jobs, make_mapper
+from .runner import FingerprintsById, Session, default_jobs, make_mapper
 from .selection import enabled_checks, ignored_by_file, matches_any
 
 
@@ -177,8 +177,7 @@ def _checked(session: Session, config: Config, registry: Registry, checks: list[
         counts = (cache.hits, cache.misses) if cache is not None else (0, 0)
         kept_records = KeptRecords.for_corpus(cache, session.corpus) if cache is not None else None
         prints, records = records_of(findings, session.corpus, kept_records)
-        ids = list(map(id, findings))
-        session.fingerprints = dict(zip(ids, prints))
+        session.fingerprints = FingerprintsById(findings, prints)
         kept, suppressed = suppress(session, findings)  # both in report order, as build_report is told
 
         check_rows = [
@@ -196,7 +195,7 @@ def _checked(session: Session, config: Config, registry: Registry, checks: list[
             paths=list(settings.paths), checks=check_rows, analyses=analysis_rows,
             findings=kept, suppressed=suppressed, fail_on=config.fail_on, prints=session.fingerprints,
             # nothing suppressed: the records are in the findings' order already
-            presorted=True, records=records if not suppressed else dict(zip(ids, records)),
+            presorted=True, records=records if not suppressed else dict(zip(map(id, findings), records)),
         )
         report["run"]["cache"] = {"enabled": cache is not None, "hits": counts[0], "misses": counts[1]}
         if kept_records is not None:

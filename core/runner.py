@@ -15,7 +15,7 @@ import weakref
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 
 from .checks import Check
 from .collector import collector_paused, set_aside_survivors
@@ -50,7 +50,7 @@ class Session:
     #: called as progress(stage, done, total) while checks run (the CLI draws a bar)
     progress: Callable[[str, int, int], None] | None = None
     #: id(finding) -> fingerprint, set once all checks ran (before suppression)
-    fingerprints: dict[int, str] = field(default_factory=dict)
+    fingerprints: Mapping[int, str] = field(default_factory=dict)
 
     #: plugins registered for this run only (:meth:`register_plugin`)
     run_plugins: list[Any] = field(default_factory=list)
@@ -74,6 +74,33 @@ class Session:
         """The finding's fingerprint, as the report will show it (valid from
         ``copydesk_suppress_finding`` on)."""
         return self.fingerprints[id(finding)]
+
+
+class FingerprintsById(Mapping):
+    """``id(finding) -> fingerprint`` for findings and their fingerprints given in one order, mapped
+    when first read: a run whose suppression and report hooks ask for none (no baseline) never maps
+    them (615,000 findings: ~0.1-0.4 s)."""
+
+    def __init__(self, findings: Sequence[Finding], prints: Sequence[str]):
+        if len(findings) != len(prints):
+            raise ValueError(f"{len(prints)} fingerprints for {len(findings)} findings")
+        self._pending: tuple[list[Finding], list[str]] | None = (list(findings), list(prints))
+        self._by_id: dict[int, str] = {}
+
+    def _mapped(self) -> dict[int, str]:
+        if self._pending is not None:
+            findings, prints = self._pending
+            self._by_id, self._pending = dict(zip(map(id, findings), prints)), None
+        return self._by_id
+
+    def __getitem__(self, key: int) -> str:
+        return self._mapped()[key]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._mapped())
+
+    def __len__(self) -> int:
+        return len(self._mapped())
 
 
 def check_crash(check: Check, document: str | None, exc: BaseException) -> CheckCrash:

@@ -169,3 +169,24 @@ def test_severity_override(project):
     result = project.run("check", "-f", "json")
     assert result.exit_code == 0
     assert result.report["findings"][0]["severity"] == "info"
+
+
+def test_fingerprints_by_id_are_mapped_when_first_read_from_the_lists_as_given():
+    import pytest
+
+    from copydesk import Finding
+    from copydesk.model import Severity
+    from copydesk.runner import FingerprintsById
+
+    findings = [Finding("DUP001", "exact-duplicate", "duplication", Severity.WARNING, "copy", doc, None)
+                for doc in ("a.txt", "b.txt", "c.txt")]
+    prints = ["1" * 32, "2" * 32, "3" * 32]
+    mapping = FingerprintsById(findings, prints)
+    findings.reverse()  # the runner's list may change after: the mapping keeps the order it was given
+    prints.clear()
+    assert [mapping[id(f)] for f in reversed(findings)] == ["1" * 32, "2" * 32, "3" * 32]
+    assert len(mapping) == 3 and set(mapping) == {id(f) for f in findings}
+    with pytest.raises(KeyError):
+        mapping[id(object())]
+    with pytest.raises(ValueError, match="2 fingerprints for 3 findings"):
+        FingerprintsById(findings, ["1" * 32, "2" * 32])
