@@ -503,6 +503,8 @@ def candidate_pairs(signatures, bands: int, rows: int, floor: float, mapper: Cal
     for start in range(0, len(first), 8192):  # bounded memory: a block of pairs at a time
         a, b = first[start : start + 8192], other[start : start + 8192]
         # the equal values counted, then divided: the same float64 as the mean of the booleans,
-        # without making them floats first (1.7 million pairs: 0.57 s -> 0.40)
-        keep[start : start + 8192] = np.count_nonzero(matrix[a] == matrix[b], axis=1) / width >= floor
+        # without making them floats first (1.7 million pairs: 0.57 s -> 0.40); rows taken with
+        # take(), not fancy indexing (random signatures, 1.7 million pairs: 0.46-0.79 s -> 0.34-0.52)
+        equal = matrix.take(a, axis=0) == matrix.take(b, axis=0)
+        keep[start : start + 8192] = np.count_nonzero(equal, axis=1) / width >= floor
     return first[keep], other[keep]
