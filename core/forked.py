@@ -4,7 +4,9 @@ For the report's steps after the checks (fingerprints and records: lines, column
 by then every corpus check is done and, on a machine of two cores, the other core
 idles while this process works through every finding (100,000 documents: about 17 s
 of a 47 s warm run). A helper forked then inherits the findings and the corpus as
-they are (nothing is pickled to it); only its results come back, pickled.
+they are (nothing is pickled to it); only its results come back, pickled. Also for
+reading a large corpus's files (:func:`copydesk.loading.load_corpus`), before anything
+else runs: the helper reads files from the front of the list, this process from the back.
 
 This process takes tasks from the back of the list, the helper from the front, so
 whoever finishes first takes the next and neither waits while there is work. The
