@@ -244,16 +244,15 @@ class LeadIndex:
         (added or edited documents), weighed with ``idf`` (the IDF this index was built with)."""
         import numpy as np
 
-        kept = [row for row, doc_id in enumerate(self.ids) if doc_id in keep]
-        kept_rows = np.array(kept, dtype=np.int64)
+        kept_rows = np.fromiter((doc_id in keep for doc_id in self.ids), dtype=bool, count=len(self.ids))
         vocabulary = list(self.vocabulary)
         term_id = dict(self.term_id)  # extended with the new rows' terms, as vocabulary is
         fresh = _index_rows((idf.vector(bag) for bag in bags.values()), term_id, vocabulary, self.top)
-        indptr, terms, weights = _gather(self.indptr, kept_rows, self.terms, self.weights)
-        top_indptr, top_columns, top_weights = _gather(self.top_indptr, kept_rows, self.top_columns, self.top_weights)
+        indptr, terms, weights = _kept(self.indptr, kept_rows, self.terms, self.weights)
+        top_indptr, top_columns, top_weights = _kept(self.top_indptr, kept_rows, self.top_columns, self.top_weights)
         index = LeadIndex.__new__(LeadIndex)
         index._assemble(
-            [self.ids[row] for row in kept] + list(bags), vocabulary,
+            [doc_id for doc_id, kept in zip(self.ids, kept_rows.tolist()) if kept] + list(bags), vocabulary,
             np.concatenate((indptr, fresh[0][1:] + indptr[-1])), np.concatenate((terms, fresh[1])),
             np.concatenate((weights, fresh[2])), np.concatenate((top_indptr, fresh[3][1:] + top_indptr[-1])),
             np.concatenate((top_columns, fresh[4])), np.concatenate((top_weights, fresh[5])),
@@ -521,6 +520,17 @@ def _index_rows(vectors: Iterable[Mapping[str, float]], term_id: dict[str, int],
         top_weights.extend(vector[term] for term in heaviest)
     return (ragged(lengths), np.array(columns, dtype=np.int32), np.array(weights, dtype=np.float64),
             ragged(top_lengths), np.array(top_columns, dtype=np.int32), np.array(top_weights, dtype=np.float64))
+
+
+def _kept(indptr, kept_rows, *values):
+    """:func:`_gather` of the rows where ``kept_rows`` (booleans, one a row) is true, in order: each
+    of ``values`` compressed by its entries' rows, without a position per entry (100,000 rows of
+    10 million entries, 100 dropped: 0.06-0.08 s against 0.23 s and more)."""
+    import numpy as np
+
+    lengths = np.diff(indptr)
+    entries = np.repeat(kept_rows, lengths)
+    return (ragged(lengths[kept_rows]), *(value[entries] for value in values))
 
 
 def _gather(indptr, rows, *values):
