@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from typing import Iterator, Sequence
 
 from copydesk.plugins.dup_batch import _numpy
+from copydesk.plugins.dup_kept import stable_order
 
 #: candidate pairs (with repeats, one per shared key) counted in one piece: 8 MB of int64 each array.
 #: A piece's arrays are made and dropped a dozen times over; at 32 MB each (1 << 22) every one was
@@ -64,7 +65,7 @@ def pair_arrays(keys, lengths, min_shared: int, max_holders: int, piece: int = P
     np = _numpy()
     n = len(lengths)
     doc = np.repeat(np.arange(n, dtype=np.int64), lengths)
-    order = np.argsort(keys, kind="stable")  # a key's holders in ascending document order
+    order = stable_order(keys)  # a key's holders in ascending document order (radix for small keys: terms)
     ordered, holders = keys[order], doc[order]
     del order, doc
     if not len(ordered):
@@ -77,7 +78,7 @@ def pair_arrays(keys, lengths, min_shared: int, max_holders: int, piece: int = P
     run = run[useful]
     # each holder is the first of a pair with every holder after it in its key's run
     after = np.repeat(np.cumsum(run), run) - np.arange(len(holders)) - 1
-    by_first = np.argsort(holders, kind="stable")
+    by_first = stable_order(holders)
     sorted_firsts = holders[by_first]
     emitted = np.cumsum(np.bincount(holders, weights=after, minlength=n))
     begin = 0

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Collection, Iterable, Mapping, Sequence
 
 from copydesk import Document, worth_rewriting
-from copydesk.plugins.dup_kept import packed, ragged, row_positions, unpacked
+from copydesk.plugins.dup_kept import packed, ragged, row_positions, stable_order, unpacked
 from copydesk.plugins.top_lines import (
     is_bullet,
     is_heading,
@@ -384,7 +384,7 @@ class _Postings(Mapping):
         import numpy as np
 
         row_of_entry = np.repeat(np.arange(len(top_indptr) - 1, dtype=np.int64), np.diff(top_indptr))
-        order = np.argsort(top_columns, kind="stable")
+        order = stable_order(top_columns)
         self._rows, self._weights = row_of_entry[order], top_weights[order]
         counts = np.bincount(top_columns, minlength=len(vocabulary)) if len(top_columns) else np.zeros(
             len(vocabulary), dtype=np.int64)

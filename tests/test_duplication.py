@@ -385,6 +385,26 @@ def test_pairs_sharing_enough_rare_keys_match_a_count_of_every_pair(monkeypatch)
             assert list(pairs_sharing(lists, min_shared, max_holders)) == expected, case
 
 
+def test_stable_order_is_numpys_stable_argsort():
+    """The radix passes give numpy's stable order exactly: every integer type, values below and
+    above 2**16, 2**24 and 2**32, ties in runs, negative values and empty arrays."""
+    np = pytest.importorskip("numpy")
+    from copydesk.plugins.dup_kept import stable_order
+
+    rng = np.random.default_rng(5)
+    for dtype in (np.int16, np.uint16, np.int32, np.uint32, np.int64, np.uint64):
+        top = np.iinfo(dtype).max
+        for bound in (1, 3, 1 << 16, (1 << 16) + 9, 1 << 20, (1 << 24) + 3, (1 << 32) - 1, 1 << 40):
+            if bound > top:
+                continue
+            for size in (0, 1, 5, 20_000):
+                values = rng.integers(0, bound, size, endpoint=True).astype(dtype)
+                assert stable_order(values).tolist() == np.argsort(values, kind="stable").tolist(), (dtype, bound, size)
+    for values in ([5, -1, 5, -1, 0], [1 << 40, 7, 1 << 40, 7]):
+        values = np.array(values, dtype=np.int64)
+        assert stable_order(values).tolist() == np.argsort(values, kind="stable").tolist()
+
+
 def test_story_index_is_the_same_with_and_without_numpy(monkeypatch):
     """TF-IDF vectors, indexed terms and candidate pairs of real and generated texts: the numpy
     build gives the same numbers (float32 weights bit for bit) as the term-by-term one."""
