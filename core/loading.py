@@ -122,14 +122,10 @@ def _matches(relative: str, patterns: Sequence[str]) -> bool:
     return False
 
 
-def discover_files(root: Path, settings: CorpusSettings) -> list[tuple[Path, str]]:
-    """Files under ``root`` selected by the include/exclude globs, as (path, id)."""
-    return [(folder / name, doc_id) for folder, name, doc_id in _discovered(root, settings)]
-
-
-def _discovered(root: Path, settings: CorpusSettings) -> list[tuple[Path, str, str]]:
-    """:func:`discover_files` as (folder, file name, id): a path made per file cost more than
-    finding the file (100,000 files: 0.28 s of 0.6 s), and is made where the file is loaded."""
+def discover_files(root: Path, settings: CorpusSettings) -> list[tuple[Path, str, str]]:
+    """Files under ``root`` selected by the include/exclude globs, as (folder, file name, id): a
+    path made per file cost more than finding the file (100,000 files: 0.28 s of 0.6 s), and is
+    made where the file is loaded."""
     found = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
@@ -143,16 +139,10 @@ def _discovered(root: Path, settings: CorpusSettings) -> list[tuple[Path, str, s
     return found
 
 
-def choose_loader(
-    path: Path, settings: CorpusSettings, loaders: Mapping[str, type[Loader]]
-) -> type[Loader]:
-    return _loader_for(None, path, settings, loaders)
-
-
-def _loader_for(folder: Path | None, name: Any, settings: CorpusSettings,
-                loaders: Mapping[str, type[Loader]]) -> type[Loader]:
-    """:func:`choose_loader` for the file ``name`` in ``folder`` (``name`` the path itself when
-    ``folder`` is None): the path is made only to name it in an error."""
+def choose_loader(folder: Path | None, name: Any, settings: CorpusSettings,
+                  loaders: Mapping[str, type[Loader]]) -> type[Loader]:
+    """The loader for the file ``name`` in ``folder`` (``name`` the path itself when ``folder`` is
+    None): the path is made only to name it in an error."""
     if settings.format != "auto":
         if settings.format not in loaders:
             known = ", ".join(sorted(loaders))
@@ -186,9 +176,9 @@ def load_corpus(
         path = Path(raw_path)
         if not path.exists():
             raise UsageError(f"{raw_path}: no such file or directory")
-        found = _discovered(path, settings) if path.is_dir() else [(None, path, path.name)]
+        found = discover_files(path, settings) if path.is_dir() else [(None, path, path.name)]
         for folder, name, doc_id in found:
-            loader_cls = _loader_for(folder, name, settings, loaders)
+            loader_cls = choose_loader(folder, name, settings, loaders)
             loader = instances.get(loader_cls) or instances.setdefault(loader_cls, loader_cls(settings))
             files.append((loader, folder, name, doc_id))
     if len(files) < SHARE_MIN_FILES or not all(type(loader).independent_files for loader in instances.values()):
